@@ -1,0 +1,207 @@
+/**
+ * Command line parsing (SPEC §1): argv in, a typed ParseResult out.
+ * Commander does the tokenising (grouped short flags, attached values);
+ * option *order* is taken from its `option:*` events, because connect.c's
+ * method flags are "last one wins". Never prints, never exits.
+ */
+import { Command, CommanderError } from 'commander';
+import type { PortLookup } from '../config/services.js';
+
+export type Method = 'direct' | 'socks' | 'http' | 'telnet';
+
+export interface ListenArgs {
+  host: string;
+  port: number;
+  /** -P: keep the remote session across local clients. */
+  hold: boolean;
+}
+
+/** Everything the options say (no host/port yet). */
+export interface OptionArgs {
+  method: Method;
+  /** True when any of -n -s -S -h -H -t -T was given. */
+  methodExplicit: boolean;
+  /** Last -S/-H/-T value; used by whatever method wins (connect.c quirk). */
+  server?: string;
+  socksVersion: 4 | 5;
+  /** Raw -R value. */
+  resolve?: string;
+  /** Raw -a value. */
+  socks5Auth?: string;
+  listen?: ListenArgs;
+  timeoutSecs?: number;
+  telnetCommand?: string;
+  debugLevel: number;
+  /** -D: add local networks to the direct list. */
+  localNets: boolean;
+  /** -x URLs, in order (each one hop; commas inside = failover). */
+  proxyUrls: string[];
+  keepAliveSecs?: number;
+  /** --insecure: do not verify https proxy certificates. */
+  insecure: boolean;
+}
+
+export interface ParsedArgs extends OptionArgs {
+  host: string;
+  port: number;
+}
+
+export type ParseResult =
+  | { kind: 'run'; args: ParsedArgs }
+  | { kind: 'usage'; options: OptionArgs }
+  | { kind: 'version' }
+  | { kind: 'error'; message: string };
+
+export interface ParseOptions {
+  /** argv[0] as invoked (`connect-25` gives port 25). */
+  programName: string;
+  /** Service name → port (/etc/services). */
+  lookupPort?: PortLookup;
+}
+
+export const VERSION =
+  'connect --- simple relaying command via proxy.\nVersion 1.105 (connect for Node.js 0.1.0)\n';
+
+export function usageText(programName: string): string {
+  return (
+    `usage: ${programName} [-dnhst45] [-p local-port][-R resolve] [-w timeout] \n` +
+    '          [-H proxy-server[:port]] [-S [user@]socks-server[:port]] \n' +
+    '          [-T proxy-server[:port]]\n' +
+    '          [-c telnet-proxy-command]\n' +
+    '          host port\n' +
+    '  also:   [-D] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]\n' +
+    '          [-x proxy-url]... [-k keepalive-secs] [--insecure]\n'
+  );
+}
+
+class ArgError extends Error {}
+
+const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-V', '--insecure'];
+const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k'];
+const METHOD_OF: Record<string, Method> = { n: 'direct', s: 'socks', S: 'socks', h: 'http', H: 'http', t: 'telnet', T: 'telnet' };
+
+type Event = { name: string; value: string | undefined };
+
+function makeCommand(programName: string, events: Event[]): Command {
+  const cmd = new Command()
+    .name(programName)
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
+    .helpOption(false)
+    .passThroughOptions()
+    .argument('[operands...]');
+  for (const f of FLAGS) cmd.option(f);
+  for (const f of VALUED) cmd.option(`${f} <value>`);
+  for (const o of cmd.options) {
+    const name = o.name();
+    cmd.on(`option:${name}`, (value?: string) => events.push({ name, value }));
+  }
+  return cmd;
+}
+
+function commanderMessage(err: CommanderError): string {
+  const opt = /'(-[^' ]+)/.exec(err.message)?.[1] ?? '';
+  if (err.code === 'commander.unknownOption') return `unknown option '${opt}'`;
+  if (err.code === 'commander.optionMissingArgument') return `option '${opt}' needs argument.`;
+  return err.message.replace(/^error: /, '');
+}
+
+export function parseArgs(argv: readonly string[], opts: ParseOptions): ParseResult {
+  const events: Event[] = [];
+  const cmd = makeCommand(opts.programName, events);
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (events.some((e) => e.name === 'V')) return { kind: 'version' };
+    if (err instanceof CommanderError) return { kind: 'error', message: commanderMessage(err) };
+    throw err;
+  }
+  if (events.some((e) => e.name === 'V')) return { kind: 'version' };
+  try {
+    const options = applyEvents(events, opts.lookupPort);
+    const operands = cmd.args;
+    if (operands.length === 0) return { kind: 'usage', options };
+    return { kind: 'run', args: { ...options, ...target(operands, opts) } };
+  } catch (err) {
+    if (err instanceof ArgError) return { kind: 'error', message: err.message };
+    throw err;
+  }
+}
+
+function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArgs {
+  const o: OptionArgs = {
+    method: 'direct', methodExplicit: false, socksVersion: 5, debugLevel: 0,
+    localNets: false, proxyUrls: [], insecure: false,
+  };
+  let hold = false;
+  for (const { name, value } of events) {
+    const v = value ?? '';
+    const method = METHOD_OF[name];
+    if (method) {
+      o.method = method;
+      o.methodExplicit = true;
+      if (value !== undefined) o.server = value;
+    }
+    switch (name) {
+      case '4': o.socksVersion = 4; break;
+      case '5': o.socksVersion = 5; break;
+      case 'd': o.debugLevel++; break;
+      case 'D': o.localNets = true; break;
+      case 'insecure': o.insecure = true; break;
+      case 'R': o.resolve = v; break;
+      case 'a': o.socks5Auth = v; break;
+      case 'c': o.telnetCommand = v; break;
+      case 'x': o.proxyUrls.push(v); break;
+      case 'w': o.timeoutSecs = seconds(v, '-w'); break;
+      case 'k': o.keepAliveSecs = seconds(v, '-k'); break;
+      case 'P': hold = true; o.listen = parseListen(v, lookup, hold); break;
+      case 'p': o.listen = parseListen(v, lookup, hold); break;
+    }
+  }
+  return o;
+}
+
+function seconds(v: string, opt: string): number {
+  if (!/^\d+$/.test(v)) throw new ArgError(`option '${opt}' needs a number of seconds, not '${v}'`);
+  return Number(v);
+}
+
+/** `port`, `addr:port` or `[v6addr]:port`; address defaults to 127.0.0.1 (beyond connect.c). */
+export function parseListen(spec: string, lookup: PortLookup | undefined, hold: boolean): ListenArgs {
+  let host = '127.0.0.1';
+  let portText = spec;
+  const m = /^\[([^\]]*)\]:(.*)$/.exec(spec) ?? /^([^:]*):([^:]*)$/.exec(spec);
+  if (m) {
+    host = m[1]!;
+    portText = m[2]!;
+    if (host === '') throw new ArgError(`empty listen address in '${spec}'`);
+  }
+  const port = resolvePort(portText, lookup);
+  if (port === undefined) throw new ArgError(`invalid local port '${spec}'`);
+  return { host, port, hold };
+}
+
+/** A port number 1–65535 or a service name; undefined when unusable. */
+export function resolvePort(text: string, lookup: PortLookup | undefined): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    return n >= 1 && n <= 65535 ? n : undefined;
+  }
+  return text === '' ? undefined : lookup?.(text);
+}
+
+function target(operands: string[], opts: ParseOptions): { host: string; port: number } {
+  const host = operands[0]!;
+  if (host === '') throw new ArgError('empty destination host');
+  const portText = operands.length > 1 ? operands[1]! : portFromProgramName(opts.programName);
+  const port = portText === undefined ? undefined : resolvePort(portText, opts.lookupPort);
+  if (port === undefined) throw new ArgError('You must specify the destination port correctly.');
+  return { host, port };
+}
+
+/** `connect-25`, `/usr/bin/connect-25.exe`, `connect-ssh` → '25' / 'ssh'. */
+export function portFromProgramName(programName: string): string | undefined {
+  const base = programName.split(/[/\\]/).pop() ?? '';
+  if (!base.startsWith('connect-')) return undefined;
+  return base.slice('connect-'.length).split('.')[0];
+}

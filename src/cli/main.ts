@@ -1,0 +1,67 @@
+/**
+ * The CLI: argv → config → tunnel → relay → exit status. Nothing here
+ * calls process.exit: it sets exitCode and lets pending stdout writes drain.
+ */
+import { basename } from 'node:path';
+import { describeError } from '../errors.js';
+import { enableDebug, logger } from '../log.js';
+import { parseArgs, usageText, VERSION } from './args.js';
+import { loadConfig } from '../config/load.js';
+import type { CliConfig } from '../config/types.js';
+import { openTunnel } from '../open.js';
+import { relay } from '../relay.js';
+import { makePasswordSource } from '../auth/password.js';
+
+const log = logger('main');
+
+export async function main(argv: string[], programName: string): Promise<number> {
+  const parsed = parseArgs(argv, programName);
+  switch (parsed.kind) {
+    case 'usage':
+      process.stderr.write(`${VERSION}\n${usageText(programName)}`);
+      return 0;
+    case 'version':
+      process.stderr.write(`${VERSION}\n`);
+      return 0;
+    case 'error':
+      process.stderr.write(`${programName}: ${parsed.message}\n${usageText(programName)}`);
+      return 1;
+  }
+  const config = loadConfig(parsed.args);
+  enableDebug(config.debugLevel);
+  for (const warning of config.warnings) process.stderr.write(`${programName}: ${warning}\n`);
+  logConfig(config);
+  config.tunnel.getPassword ??= makePasswordSource({ askpass: config.askpass });
+  if (config.listen) return (await import('./listen.js')).serveLocal(config);
+  return runStdio(config);
+}
+
+async function runStdio(config: CliConfig): Promise<number> {
+  const tunnel = await openTunnel(config.tunnel);
+  const { stdin, stdout } = await import('./stdio.js').then((m) => m.openStdio());
+  await relay(tunnel, stdin, stdout);
+  tunnel.destroy();
+  stdin.destroy();
+  return 0;
+}
+
+function logConfig(config: CliConfig): void {
+  if (!log.enabled) return;
+  const { target, hops } = config.tunnel;
+  log('target %s:%d', target.host, target.port);
+  if (hops.length === 0) log('method DIRECT');
+  for (const hop of hops) {
+    for (const p of hop.candidates) {
+      log('proxy %s %s:%d user=%s resolve=%s', p.kind, p.host, p.port, p.user ?? '-', p.resolve);
+    }
+  }
+}
+
+const programName = basename(process.argv[1] ?? 'connect').replace(/\.js$/, '');
+main(process.argv.slice(2), programName).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`${programName}: ${describeError(err)}\n`);
+    process.exitCode = 1;
+  },
+);

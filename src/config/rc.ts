@@ -1,0 +1,46 @@
+/**
+ * Pure parser for /etc/connectrc and ~/.connectrc (SPEC §2).
+ * `NAME=VALUE` per line; `#` starts a comment anywhere; blanks trimmed.
+ */
+
+/** Names connect.c 1.105 accepts in rc files, plus our additions (last three). */
+export const RC_NAMES: ReadonlySet<string> = new Set([
+  'SOCKS_SERVER', 'SOCKS5_SERVER', 'SOCKS4_SERVER',
+  'SOCKS_RESOLVE', 'SOCKS5_RESOLVE', 'SOCKS4_RESOLVE',
+  'SOCKS5_USER', 'SOCKS5_PASSWD', 'SOCKS5_PASSWORD',
+  'HTTP_PROXY', 'HTTP_PROXY_USER', 'HTTP_PROXY_PASSWORD',
+  'CONNECT_USER', 'CONNECT_PASSWORD', 'SSH_ASKPASS',
+  'SOCKS5_DIRECT', 'SOCKS4_DIRECT', 'SOCKS_DIRECT', 'HTTP_DIRECT', 'CONNECT_DIRECT',
+  'SOCKS5_AUTH',
+  'CONNECT_PROXY', 'CONNECT_KEEPALIVE', 'NO_PROXY',
+]);
+
+export interface RcResult {
+  values: Map<string, string>;
+  /** One line each, `path:line: problem`, ready for stderr. */
+  warnings: string[];
+}
+
+const BLANKS = /^[ \t\r]+|[ \t\r]+$/g;
+
+export function parseRc(text: string, path: string): RcResult {
+  const values = new Map<string, string>();
+  const warnings: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const where = `${path}:${i + 1}`;
+    const line = raw.replace(/#.*/, '').replace(BLANKS, '');
+    if (line === '') return;
+    const eq = line.indexOf('=');
+    if (eq < 0) {
+      warnings.push(`${where}: missing equal sign`);
+      return;
+    }
+    const name = line.slice(0, eq).replace(BLANKS, '');
+    if (!RC_NAMES.has(name)) {
+      warnings.push(`${where}: unknown parameter \`${name}'`);
+      return;
+    }
+    values.set(name, line.slice(eq + 1).replace(BLANKS, ''));
+  });
+  return { values, warnings };
+}

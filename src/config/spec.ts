@@ -1,0 +1,127 @@
+/**
+ * Proxy server specs: connect.c's `[user@]host[:port]` (with optional
+ * `http://` prefix) and our `-x` proxy URLs (`socks5h://user:pw@host:port`).
+ * Pure; throws ConnectError with one clear line.
+ */
+import { isIPv6 } from 'node:net';
+import { ConnectError, type ErrorCode } from '../errors.js';
+import type { ProxyKind, ResolveMode } from './types.js';
+
+export interface ServerSpec {
+  /** Present when the spec had `user@` (possibly empty, as in connect.c). */
+  user?: string;
+  host: string;
+  port: number;
+}
+
+export interface SpecContext {
+  /** Where the spec came from, for messages: `-S`, `SOCKS5_SERVER`, ... */
+  source: string;
+  /** USAGE for command-line values, CONFIG for environment / rc values. */
+  code: ErrorCode;
+}
+
+function fail(ctx: SpecContext, spec: string, why: string): never {
+  throw new ConnectError(ctx.code, `invalid proxy '${spec}' (${ctx.source}): ${why}`);
+}
+
+/** `[user@]host[:port]`, `http://` prefix any case (the rest from the next `/` dropped). */
+export function parseServerSpec(spec: string, defaultPort: number, ctx: SpecContext): ServerSpec {
+  let rest = spec;
+  if (/^http:\/\//i.test(rest)) rest = rest.slice(7).split('/')[0]!;
+  const at = rest.lastIndexOf('@');
+  const user = at >= 0 ? rest.slice(0, at) : undefined;
+  const hostPort = (at >= 0 ? rest.slice(at + 1) : rest).split('/')[0]!;
+  const { host, port } = splitHostPort(hostPort, defaultPort, (why) => fail(ctx, spec, why));
+  return user === undefined ? { host, port } : { user, host, port };
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
+export function splitHostPort(text: string, defaultPort: number, fail: (why: string) => never): Endpointish {
+  let host: string;
+  let portText: string | undefined;
+  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  if (bracket) {
+    host = bracket[1]!;
+    portText = bracket[2];
+    if (!isIPv6(host)) fail(`'${host}' is not an IPv6 address`);
+  } else if (isIPv6(text)) {
+    host = text;
+  } else {
+    const colon = text.indexOf(':');
+    host = colon >= 0 ? text.slice(0, colon) : text;
+    portText = colon >= 0 ? text.slice(colon + 1) : undefined;
+  }
+  if (host === '') fail('empty host name');
+  return { host, port: portText === undefined ? defaultPort : checkPort(portText, fail) };
+}
+
+interface Endpointish {
+  host: string;
+  port: number;
+}
+
+function checkPort(text: string, fail: (why: string) => never): number {
+  if (!/^\d+$/.test(text)) fail(`port '${text}' is not a number`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) fail(`port ${text} is outside 1-65535`);
+  return port;
+}
+
+/** One `-x` URL, decoded. */
+export interface ProxyUrl {
+  kind: ProxyKind;
+  user?: string;
+  password?: string;
+  host: string;
+  port: number;
+  /** socks5/socks4: local; socks5h/socks4a: remote (curl convention); http(s): remote. */
+  resolve: ResolveMode;
+}
+
+const SCHEMES: Record<string, { kind: ProxyKind; port: number; resolve: ResolveMode }> = {
+  socks5: { kind: 'socks5', port: 1080, resolve: 'local' },
+  socks5h: { kind: 'socks5', port: 1080, resolve: 'remote' },
+  socks4: { kind: 'socks4', port: 1080, resolve: 'local' },
+  socks4a: { kind: 'socks4', port: 1080, resolve: 'remote' },
+  http: { kind: 'http', port: 80, resolve: 'remote' },
+  https: { kind: 'https', port: 443, resolve: 'remote' },
+};
+
+export function parseProxyUrl(url: string, ctx: SpecContext): ProxyUrl {
+  const m = /^([a-z0-9]+):\/\/(.*)$/i.exec(url.trim());
+  if (!m) fail(ctx, url, 'expected scheme://[user[:password]@]host[:port]');
+  const scheme = SCHEMES[m[1]!.toLowerCase()];
+  if (!scheme) fail(ctx, url, `unknown scheme '${m[1]}' (socks5, socks5h, socks4, socks4a, http, https)`);
+  const authority = m[2]!.split(/[/?#]/)[0]!;
+  const at = authority.lastIndexOf('@');
+  const { host, port } = splitHostPort(authority.slice(at + 1), scheme.port, (why) => fail(ctx, url, why));
+  const out: ProxyUrl = { kind: scheme.kind, host, port, resolve: scheme.resolve };
+  if (at >= 0) Object.assign(out, userInfo(authority.slice(0, at), (why) => fail(ctx, url, why)));
+  return out;
+}
+
+function userInfo(text: string, fail: (why: string) => never): { user: string; password?: string } {
+  const colon = text.indexOf(':');
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return fail('bad percent-encoding in credentials');
+    }
+  };
+  if (colon < 0) return { user: decode(text) };
+  return { user: decode(text.slice(0, colon)), password: decode(text.slice(colon + 1)) };
+}
+
+/** `url1,url2`: failover candidates, in order. */
+export function parseProxyUrlList(text: string, ctx: SpecContext): ProxyUrl[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) fail(ctx, text, 'no proxy URL');
+  return items.map((item) => parseProxyUrl(item, ctx));
+}
+
+/** `host1:1080,host2:1080`: failover candidates for a classic spec. */
+export function parseServerSpecList(text: string, defaultPort: number, ctx: SpecContext): ServerSpec[] {
+  return text.split(',').map((item) => parseServerSpec(item.trim(), defaultPort, ctx));
+}

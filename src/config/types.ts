@@ -1,0 +1,87 @@
+/**
+ * The typed, validated configuration every other layer works from.
+ * Built by src/config/build.ts (pure: argv, env and rc texts in, this out).
+ */
+import type { DirectRule } from './direct.js';
+
+export type ResolveMode = 'local' | 'remote' | 'both';
+export type ProxyKind = 'socks5' | 'socks4' | 'http' | 'https' | 'telnet';
+export type Socks5AuthMethod = 'none' | 'gssapi' | 'userpass' | 'chap';
+
+export interface Endpoint {
+  /** Host name or address literal; IPv6 without brackets. */
+  host: string;
+  port: number;
+}
+
+/** One proxy server, with everything needed to negotiate through it. */
+export interface ProxyServer extends Endpoint {
+  kind: ProxyKind;
+  /** User for SOCKS5/HTTP auth, SOCKS4 user id. Always set for socks/http by the config layer. */
+  user?: string;
+  /** Password known up front (env, rc, URL). Otherwise asked lazily, when the proxy demands it. */
+  password?: string;
+  /** Where the *target* name is resolved (SOCKS). */
+  resolve: ResolveMode;
+  /** -R <address>: resolve locally through this DNS server. */
+  dnsServer?: string;
+  /** SOCKS5 methods to offer, in order (-a / SOCKS5_AUTH). */
+  socks5Auth?: Socks5AuthMethod[];
+  /** Telnet proxy request template (-c), `%h`/`%p` not yet expanded. */
+  telnetCommand?: string;
+  /** https proxies: verify the proxy certificate (default true). */
+  tlsVerify?: boolean;
+}
+
+/** One hop of a route: alternatives tried in order (failover). */
+export interface Hop {
+  candidates: ProxyServer[];
+}
+
+/** What a password source is asked for; it never sees other secrets. */
+export interface PasswordRequest {
+  kind: 'socks5' | 'http';
+  proxy: Endpoint;
+  user: string;
+  /** Ready-made prompt, e.g. "Enter SOCKS5 password for alice@proxy: " */
+  prompt: string;
+}
+
+export type PasswordSource = (req: PasswordRequest) => Promise<string>;
+
+/** Everything needed to open one tunnel: the library API's option shape. */
+export interface TunnelConfig {
+  target: Endpoint;
+  /** Proxy hops, first to last. Empty: direct connection. */
+  hops: Hop[];
+  /** Targets matching these rules are connected to directly (first match decides). */
+  direct: DirectRule[];
+  /** Resolve the target (direct connections, local resolution) through this DNS server. */
+  dnsServer?: string;
+  /** One deadline over resolving, connecting and negotiating, in ms (-w). */
+  timeoutMs?: number;
+  /** TCP keepalive initial delay on the first connection, in ms (-k). */
+  keepAliveMs?: number;
+  /** Asked only when a proxy demands a password that is not already known. */
+  getPassword?: PasswordSource;
+}
+
+export interface ListenConfig {
+  host: string;
+  port: number;
+  /** -P: keep the remote session across local clients. */
+  hold: boolean;
+}
+
+/** The CLI's whole configuration. */
+export interface CliConfig {
+  tunnel: TunnelConfig;
+  /** 0 quiet, 1 -d, 2 -dd (hex dump of relayed data). */
+  debugLevel: number;
+  /** -p / -P: serve a local port instead of stdin/stdout. */
+  listen?: ListenConfig;
+  /** SSH_ASKPASS from env or rc (the askpass program), if any. */
+  askpass?: string;
+  /** Non-fatal problems found while reading config (rc lines, ...), for stderr. */
+  warnings: string[];
+}

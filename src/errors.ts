@@ -1,0 +1,37 @@
+/** Stable error codes: tests and library users match on these, not on text. */
+export type ErrorCode =
+  | 'USAGE'            // bad command line
+  | 'CONFIG'           // bad environment / rc value, no server for method
+  | 'BAD_INPUT'        // host, port, user or password unusable on the wire
+  | 'DNS'              // name resolution failed
+  | 'CONNECT'          // TCP/TLS connection to proxy or target failed
+  | 'TIMEOUT'          // -w deadline passed
+  | 'PROXY_PROTOCOL'   // proxy broke the protocol (garbage, truncation, close)
+  | 'PROXY_REFUSED'    // proxy answered, but refused the request
+  | 'AUTH'             // authentication failed or no acceptable method
+  | 'NO_PASSWORD'      // a password is needed and none can be asked for
+  | 'RELAY';           // fault while relaying
+
+/** The one error type of connect: a code, and a message fit for one stderr line. */
+export class ConnectError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConnectError';
+    this.code = code;
+  }
+}
+
+export function isConnectError(err: unknown): err is ConnectError {
+  return err instanceof ConnectError;
+}
+
+/** One line for stderr, for any thrown value; never a stack trace. */
+export function describeError(err: unknown): string {
+  if (err instanceof ConnectError) return err.message;
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

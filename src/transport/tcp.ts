@@ -1,0 +1,43 @@
+/** First hop: a TCP connection, bounded by the caller's abort signal. */
+import { connect, type Socket } from 'node:net';
+import { ConnectError } from '../errors.js';
+import type { Endpoint } from '../config/types.js';
+import { formatEndpoint } from '../protocols/types.js';
+
+export interface TcpOptions {
+  signal: AbortSignal;
+  /** Enable TCP keepalive with this initial delay (ms). */
+  keepAliveMs?: number;
+  /** Names the far side in errors, e.g. "SOCKS5 proxy p:1080". */
+  what: string;
+}
+
+export function connectTcp(to: Endpoint, opts: TcpOptions): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: to.host, port: to.port, noDelay: true });
+    const onAbort = () => socket.destroy(opts.signal.reason as Error);
+    const fail = (err: Error) => {
+      opts.signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      reject(err instanceof ConnectError ? err : connectFailure(to, opts.what, err));
+    };
+    if (opts.signal.aborted) return fail(opts.signal.reason as Error);
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      opts.signal.removeEventListener('abort', onAbort);
+      socket.off('error', fail);
+      if (opts.keepAliveMs !== undefined) socket.setKeepAlive(true, opts.keepAliveMs);
+      resolve(socket);
+    });
+  });
+}
+
+function connectFailure(to: Endpoint, what: string, err: Error): ConnectError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA') {
+    return new ConnectError('DNS', `cannot resolve ${what} ${to.host}: ${code}`, { cause: err });
+  }
+  const why = code === 'ECONNREFUSED' ? 'connection refused' : err.message;
+  return new ConnectError('CONNECT', `cannot connect to ${what} ${formatEndpoint(to)}: ${why}`, { cause: err });
+}

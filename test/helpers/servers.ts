@@ -1,0 +1,312 @@
+// Real servers (danted, sshd, tinyproxy) as child processes on free loopback
+// ports, each with its config, keys and log in a fresh temp dir.
+//
+// Every server runs in its own process group (detached) and is killed with
+// its whole group by stop(), by t.after() when a test context is given, and
+// in any case when the test process exits (exit, SIGINT, SIGTERM).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { freePort, waitForPort } from './ports.js';
+
+/** Anything with after(fn): a node:test TestContext, or a suite hook shim. */
+export interface Teardown { after(fn: () => unknown): void }
+
+// ---------------------------------------------------------------- binaries
+
+const PACKAGES: Record<string, string> = {
+  danted: 'dante-server', sshd: 'openssh-server', ssh: 'openssh-client',
+  'ssh-keygen': 'openssh-client', tinyproxy: 'tinyproxy', 'connect-proxy': 'connect-proxy',
+  tmux: 'tmux',
+};
+
+export function findBinary(name: string): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/bin']);
+  for (const dir of dirs.filter(Boolean)) {
+    const file = join(dir, name);
+    try { accessSync(file, constants.X_OK); return file; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/**
+ * Skip reason when `name` is missing (use as `test(..., { skip: requireBinary('danted') })`),
+ * undefined when present. Under CI=true a missing binary THROWS: CI never skips.
+ */
+export function requireBinary(name: string): string | undefined {
+  if (findBinary(name)) return undefined;
+  const msg = `${name} not installed (apt-get install ${PACKAGES[name] ?? name})`;
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${msg}`);
+  return msg;
+}
+
+export function binary(name: string): string {
+  const file = findBinary(name);
+  if (!file) throw new Error(requireBinary(name) ?? `${name} not found`);
+  return file;
+}
+
+/** Path of connect.c 1.105 (`connect-proxy`); throws when missing (check requireBinary first). */
+export function connectProxyBinary(): string { return binary('connect-proxy'); }
+
+// ------------------------------------------------------- process cleanup
+
+const killers = new Set<() => void>();
+let hooked = false;
+
+/** Run `fn` (synchronous) when the test process exits, unless removed first. Returns the remover. */
+export function onProcessExit(fn: () => void): () => void {
+  killers.add(fn);
+  if (!hooked) {
+    hooked = true;
+    process.once('exit', runKillers);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => { runKillers(); process.exit(sig === 'SIGINT' ? 130 : 143); });
+    }
+  }
+  return () => { killers.delete(fn); };
+}
+
+function runKillers(): void {
+  for (const fn of killers) { try { fn(); } catch { /* best effort */ } }
+  killers.clear();
+}
+
+/** Signal a detached child's whole process group; ignores already-gone groups. */
+export function killGroup(child: ChildProcess, sig: NodeJS.Signals = 'SIGKILL'): void {
+  if (child.pid === undefined) return;
+  try { process.kill(-child.pid, sig); } catch { /* gone */ }
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `connect-${prefix}-`));
+}
+
+// ---------------------------------------------------------------- launcher
+
+export interface ServerHandle {
+  host: string;
+  port: number;
+  /** Temp dir with config, keys, log; removed by stop(). */
+  dir: string;
+  logFile: string;
+  pid: number;
+  /** Current log contents (dump it when a test fails). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+interface LaunchSpec {
+  name: string;
+  dir: string;
+  logFile: string;
+  /** Writes config for this port, returns [binary, args]. */
+  prepare(port: number): [string, string[]];
+  t?: Teardown;
+}
+
+export async function launch(spec: LaunchSpec): Promise<ServerHandle> {
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return await launchOnce(spec, port);
+    } catch (err) {
+      lastErr = err; // likely lost the port race; retry on a new port
+    }
+  }
+  rmSync(spec.dir, { recursive: true, force: true });
+  throw lastErr;
+}
+
+async function launchOnce(spec: LaunchSpec, port: number): Promise<ServerHandle> {
+  const [bin, args] = spec.prepare(port);
+  const out = openSync(spec.logFile, 'a');
+  const child = spawn(bin, args, { cwd: spec.dir, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  let exited = false;
+  const gone = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
+  const remove = onProcessExit(() => killGroup(child));
+  const log = () => { try { return readFileSync(spec.logFile, 'utf8'); } catch { return ''; } };
+  try {
+    await waitForPort(port, '127.0.0.1', 10_000, () => !exited);
+  } catch (err) {
+    killGroup(child); await gone; remove();
+    throw new Error(`${spec.name} did not start: ${(err as Error).message}\n--- log ---\n${log()}`);
+  }
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stopChild(child, gone).then(() => {
+    remove();
+    rmSync(spec.dir, { recursive: true, force: true });
+  }));
+  spec.t?.after(stop);
+  return { host: '127.0.0.1', port, dir: spec.dir, logFile: spec.logFile, pid: child.pid ?? 0, log, stop };
+}
+
+async function stopChild(child: ChildProcess, gone: Promise<void>): Promise<void> {
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2_000);
+  await gone;
+  clearTimeout(timer);
+  killGroup(child, 'SIGKILL'); // stragglers forked by the server
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+// ------------------------------------------------------------------ danted
+
+export interface DantedOptions {
+  /** Only matters with userpass: also accept method none, so SOCKS4 clients pass. */
+  socks4?: boolean;
+  /** SOCKS5 username/password (RFC 1929) checked against a throwaway SYSTEM user. */
+  userpass?: { user: string; password: string };
+  /** Dante debug level in the log (0 default). */
+  debug?: number;
+  t?: Teardown;
+}
+
+export async function startDanted(opts: DantedOptions = {}): Promise<ServerHandle> {
+  const bin = binary('danted');
+  if (opts.userpass) ensureSystemUser(opts.userpass.user, opts.userpass.password);
+  const dir = tempDir('danted');
+  const logFile = join(dir, 'danted.log');
+  const conf = join(dir, 'danted.conf');
+  return launch({
+    name: 'danted', dir, logFile, t: opts.t,
+    prepare: (port) => {
+      writeFileSync(conf, dantedConfig(port, logFile, opts));
+      return [bin, ['-f', conf, '-N', '1', '-p', join(dir, 'danted.pid')]];
+    },
+  });
+}
+
+function dantedConfig(port: number, logFile: string, opts: DantedOptions): string {
+  const methods = opts.userpass ? (opts.socks4 ? 'username none' : 'username') : 'none';
+  return [
+    `logoutput: ${logFile}`,
+    `debug: ${opts.debug ?? 0}`,
+    `internal: 127.0.0.1 port = ${port}`,
+    'external: 127.0.0.1',
+    'clientmethod: none',
+    `socksmethod: ${methods}`,
+    ...(isRoot() ? ['user.privileged: root', 'user.unprivileged: nobody'] : []),
+    'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 log: error }',
+    'socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 protocol: tcp command: connect log: connect disconnect error }',
+    'socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Creates (or re-passwords) a throwaway system user for danted's `username`
+ * method: no home, shell /usr/sbin/nologin. Needs root. The user is left in
+ * place (other test files may be using it). Refuses names not starting with
+ * "connecttest" so a typo can never re-password a real account.
+ */
+export function ensureSystemUser(user: string, password: string): void {
+  if (!/^connecttest[a-z0-9_-]*$/.test(user)) throw new Error(`refusing to touch system user ${user}: name must start with "connecttest"`);
+  if (!isRoot()) throw new Error('danted userpass needs root (useradd, chpasswd, reading /etc/shadow)');
+  retry(() => {
+    try { execFileSync('id', [user], { stdio: 'ignore' }); } catch {
+      execFileSync('useradd', ['-M', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', user], { stdio: 'pipe' });
+    }
+    execFileSync('chpasswd', [], { input: `${user}:${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+  });
+}
+
+function retry(fn: () => void, times = 5): void {
+  for (let i = 1; ; i++) {
+    try { fn(); return; } catch (err) {
+      if (i >= times) throw err; // /etc/passwd lock held by a parallel test file
+      execFileSync('sleep', ['0.2']);
+    }
+  }
+}
+
+// -------------------------------------------------------------------- sshd
+
+export interface SshdHandle extends ServerHandle {
+  user: string;
+  /** Client private key accepted by this sshd. */
+  keyFile: string;
+  /** Full `ssh` argument list up to and including user@127.0.0.1; append the remote command. */
+  sshArgs(proxyCommand?: string): string[];
+}
+
+export async function startSshd(opts: { t?: Teardown } = {}): Promise<SshdHandle> {
+  const bin = binary('sshd');
+  const dir = tempDir('sshd');
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const keygen = binary('ssh-keygen');
+  for (const k of ['host_ed25519', 'client_ed25519']) {
+    execFileSync(keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', k, '-f', join(dir, k)]);
+  }
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_ed25519.pub')));
+  const conf = join(dir, 'sshd_config');
+  const h = await launch({
+    name: 'sshd', dir, logFile: join(dir, 'sshd.log'), t: opts.t,
+    prepare: (port) => {
+      writeFileSync(conf, sshdConfig(port, dir));
+      return [bin, ['-D', '-e', '-f', conf]];
+    },
+  });
+  const user = userInfo().username;
+  const keyFile = join(dir, 'client_ed25519');
+  return { ...h, user, keyFile, sshArgs: (pc?: string) => sshArgs(h.port, keyFile, user, pc) };
+}
+
+function sshdConfig(port: number, dir: string): string {
+  return [
+    `Port ${port}`, 'ListenAddress 127.0.0.1', 'AddressFamily inet',
+    `HostKey ${join(dir, 'host_ed25519')}`, 'PidFile none',
+    'UsePAM no', 'PermitRootLogin yes', 'StrictModes no',
+    'PubkeyAuthentication yes', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'UseDNS no', 'PrintMotd no', 'PrintLastLog no', 'MaxStartups 100', 'MaxSessions 100',
+    'LogLevel VERBOSE', '',
+  ].join('\n');
+}
+
+function sshArgs(port: number, key: string, user: string, proxyCommand?: string): string[] {
+  const o = (kv: string) => ['-o', kv];
+  return [
+    '-F', '/dev/null', '-i', key,
+    ...o('IdentitiesOnly=yes'), ...o('UserKnownHostsFile=/dev/null'), ...o('StrictHostKeyChecking=no'),
+    ...o('BatchMode=yes'), ...o('LogLevel=ERROR'), ...o('ConnectTimeout=10'),
+    ...(proxyCommand ? o(`ProxyCommand=${proxyCommand}`) : []),
+    '-p', String(port), `${user}@127.0.0.1`,
+  ];
+}
+
+// --------------------------------------------------------------- tinyproxy
+
+export interface TinyproxyOptions {
+  basicAuth?: { user: string; password: string };
+  t?: Teardown;
+}
+
+export async function startTinyproxy(opts: TinyproxyOptions = {}): Promise<ServerHandle> {
+  const bin = binary('tinyproxy');
+  const dir = tempDir('tinyproxy');
+  const logFile = join(dir, 'tinyproxy.log');
+  const conf = join(dir, 'tinyproxy.conf');
+  return launch({
+    name: 'tinyproxy', dir, logFile, t: opts.t,
+    prepare: (port) => {
+      writeFileSync(conf, tinyproxyConfig(port, logFile, opts));
+      return [bin, ['-d', '-c', conf]];
+    },
+  });
+}
+
+function tinyproxyConfig(port: number, logFile: string, opts: TinyproxyOptions): string {
+  const auth = opts.basicAuth;
+  return [
+    `Port ${port}`, 'Listen 127.0.0.1', 'Timeout 60', `LogFile "${logFile}"`, 'LogLevel Info',
+    'MaxClients 100', 'Allow 127.0.0.1', 'DisableViaHeader Yes',
+    // No ConnectPort line at all = CONNECT allowed to every port.
+    ...(auth ? [`BasicAuth ${auth.user} ${auth.password}`] : []),
+    '',
+  ].join('\n');
+}
