@@ -47,7 +47,7 @@ export function userPassRequestRedacted(user: string): string {
   return `01 ${Buffer.from(user).length.toString(16).padStart(2, '0')} ${JSON.stringify(user)} xx xxxx`;
 }
 
-export type Socks5Address = { type: 'domain'; name: string } | { type: 'ipv4' | 'ipv6'; address: string };
+export type Socks5Address = { type: 'domain'; name: string } | { type: 'ipv4'; address: string } | { type: 'ipv6'; address: string };
 
 /** How a target goes on the wire: a literal address by its type only when resolved locally. */
 export function targetAddress(host: string, resolvedLocally?: string): Socks5Address {
@@ -66,7 +66,11 @@ export function connectRequest(addr: Socks5Address, port: number): Buffer {
 function encodeAddress(addr: Socks5Address): Buffer {
   if (addr.type === 'ipv4') return Buffer.from([1, ...addr.address.split('.').map(Number)]);
   if (addr.type === 'ipv6') return Buffer.concat([Buffer.from([4]), ipv6Bytes(addr.address)]);
-  const name = Buffer.from(addr.name, 'utf8');
+  return encodeDomain(addr.name);
+}
+
+function encodeDomain(host: string): Buffer {
+  const name = Buffer.from(host, 'utf8');
   if (name.length === 0) throw new ConnectError('BAD_INPUT', 'empty target host name');
   if (name.length > 255) throw new ConnectError('BAD_INPUT', `target host name is ${name.length} bytes; SOCKS5 allows at most 255`);
   return Buffer.concat([Buffer.from([3, name.length]), name]);

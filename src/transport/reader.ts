@@ -15,7 +15,7 @@ interface Pending {
 }
 
 export class HandshakeReader {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private pending: Pending | undefined;
   private failure: Error | undefined;
   private readonly onData = (chunk: Buffer) => this.push(chunk);

@@ -1,0 +1,237 @@
+/**
+ * ParsedArgs + environment + rc texts → CliConfig (SPEC §2). PURE: the
+ * caller (load.ts) passes in env, rc file texts, login name and network
+ * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { ConnectError } from '../errors.js';
+import type { OptionArgs, ParsedArgs } from '../cli/args.js';
+import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
+import { firstParam, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
+import { parseProxyUrlList, parseServerSpecList, type ProxyUrl, type ServerSpec } from './spec.js';
+import type { CliConfig, Hop, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
+
+export interface BuildInputs {
+  env: Record<string, string | undefined>;
+  rcFiles: readonly RcFile[];
+  /** The account's name (passwd entry), not $USER. */
+  loginName: string;
+  /** os.networkInterfaces(), needed for -D. */
+  networkInterfaces?: NetworkInterfacesLike;
+}
+
+type Kind = 'socks5' | 'socks4' | 'http' | 'telnet';
+
+interface KindTable {
+  servers: string[];
+  port: number;
+  resolve: string[];
+  users: string[];
+  passwords: string[];
+  direct: string[];
+  missing: string;
+}
+
+/** SPEC §2's table, one column per kind. */
+export const TABLE: Record<Kind, KindTable> = {
+  socks5: {
+    servers: ['SOCKS5_SERVER', 'SOCKS_SERVER'], port: 1080, resolve: ['SOCKS5_RESOLVE', 'SOCKS_RESOLVE'],
+    users: ['SOCKS5_USER', 'SOCKS_USER', 'CONNECT_USER'],
+    passwords: ['SOCKS5_PASSWD', 'SOCKS5_PASSWORD', 'CONNECT_PASSWORD'],
+    direct: ['SOCKS5_DIRECT', 'SOCKS_DIRECT', 'CONNECT_DIRECT'], missing: 'Failed to determine SOCKS server.',
+  },
+  socks4: {
+    servers: ['SOCKS4_SERVER', 'SOCKS_SERVER'], port: 1080, resolve: ['SOCKS4_RESOLVE', 'SOCKS_RESOLVE'],
+    users: ['SOCKS4_USER', 'SOCKS_USER', 'CONNECT_USER'], passwords: [],
+    direct: ['SOCKS4_DIRECT', 'SOCKS_DIRECT', 'CONNECT_DIRECT'], missing: 'Failed to determine SOCKS server.',
+  },
+  http: {
+    servers: ['HTTP_PROXY'], port: 80, resolve: [], users: ['HTTP_PROXY_USER', 'CONNECT_USER'],
+    passwords: ['HTTP_PROXY_PASSWORD', 'CONNECT_PASSWORD'],
+    direct: ['HTTP_DIRECT', 'CONNECT_DIRECT'], missing: 'You must specify http proxy server',
+  },
+  telnet: {
+    servers: ['TELNET_PROXY'], port: 23, resolve: [], users: [], passwords: [],
+    direct: ['CONNECT_DIRECT'], missing: 'You must specify telnet proxy server',
+  },
+};
+
+interface Core {
+  hops: Hop[];
+  direct: DirectRule[];
+  dnsServer?: string;
+  warnings: string[];
+}
+
+export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
+  const params = makeParamLookup(inputs.env, inputs.rcFiles);
+  const core = buildCore(args, inputs, params);
+  const keepAliveMs = keepAlive(args, params);
+  const askpass = params.get('SSH_ASKPASS');
+  return {
+    tunnel: {
+      target: { host: args.host, port: args.port },
+      hops: core.hops,
+      direct: core.direct,
+      ...(core.dnsServer !== undefined && { dnsServer: core.dnsServer }),
+      ...(args.timeoutSecs ? { timeoutMs: args.timeoutSecs * 1000 } : {}),
+      ...(keepAliveMs !== undefined && { keepAliveMs }),
+    },
+    debugLevel: args.debugLevel,
+    ...(args.listen && { listen: { ...args.listen } }),
+    ...(askpass !== undefined && { askpass }),
+    warnings: core.warnings,
+  };
+}
+
+/**
+ * What connect.c checks before it looks at the host operand: with no host
+ * (`connect -h`), a missing server still fails (exit 1) before usage (exit 0).
+ * Throws the same ConnectError buildConfig would; returns rc warnings.
+ */
+export function preflight(options: OptionArgs, inputs: BuildInputs): string[] {
+  return buildCore(options, inputs, makeParamLookup(inputs.env, inputs.rcFiles)).warnings;
+}
+
+function buildCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup): Core {
+  const warnings = [...params.warnings];
+  const cliResolve = o.resolve === undefined ? undefined : parseResolve(o.resolve);
+  if (o.resolve !== undefined && !cliResolve) warnings.push(`ignoring unknown resolve method '${o.resolve}' (-R)`);
+  const urlText = o.proxyUrls.length > 0 ? o.proxyUrls : envProxyUrls(o, params);
+  const core = urlText.length > 0
+    ? urlCore(o, urlText, inputs, params, cliResolve?.dnsServer)
+    : classicCore(o, inputs, params, cliResolve);
+  if (o.localNets) core.direct.push(...localNetworkRules(inputs.networkInterfaces ?? {}));
+  core.warnings.unshift(...warnings);
+  return core;
+}
+
+function kindOf(o: OptionArgs): Kind | undefined {
+  if (o.method === 'socks') return o.socksVersion === 4 ? 'socks4' : 'socks5';
+  return o.method === 'direct' ? undefined : o.method;
+}
+
+function classicCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup, cli?: Resolved): Core {
+  const kind = kindOf(o);
+  const dns = (r?: Resolved): Partial<Core> => (r?.dnsServer ? { dnsServer: r.dnsServer } : {});
+  const directText = firstParam(params, kind ? TABLE[kind].direct : ['CONNECT_DIRECT']);
+  const direct = directText === undefined ? [] : parseDirectList(directText);
+  if (!kind) return { hops: [], direct, warnings: [], ...dns(cli) };
+  const t = TABLE[kind];
+  const fromCli = o.server !== undefined;
+  const specText = o.server ?? firstParam(params, t.servers);
+  if (specText === undefined) throw new ConnectError('CONFIG', t.missing);
+  const source = fromCli ? `-${kind === 'http' ? 'H' : kind === 'telnet' ? 'T' : 'S'}` : envSource(params, t.servers);
+  const specs = parseServerSpecList(specText, t.port, { source, code: fromCli ? 'USAGE' : 'CONFIG' });
+  const resolved = cli ?? envResolve(kind, params);
+  // HTTP and telnet proxies always get the target name as given.
+  const mode = kind === 'socks5' || kind === 'socks4' ? resolved.mode : 'remote';
+  const candidates = specs.map((s) => classicServer(kind, s, o, inputs, params, mode));
+  if (resolved.dnsServer) for (const c of candidates) c.dnsServer = resolved.dnsServer;
+  return { hops: [{ candidates }], direct, warnings: [], ...dns(resolved) };
+}
+
+function envSource(params: ParamLookup, names: string[]): string {
+  return names.find((n) => params.get(n) !== undefined) ?? names[0]!;
+}
+
+function classicServer(kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, mode: ResolveMode): ProxyServer {
+  const t = TABLE[kind];
+  const server: ProxyServer = { kind, host: s.host, port: s.port, resolve: mode };
+  if (kind === 'telnet') {
+    server.telnetCommand = o.telnetCommand ?? 'telnet %h %p';
+    return server;
+  }
+  server.user = s.user ?? firstParam(params, t.users) ?? inputs.loginName;
+  const password = firstParam(params, t.passwords);
+  if (password !== undefined) server.password = password;
+  if (kind === 'socks5') server.socks5Auth = socks5AuthFor(o, params);
+  return server;
+}
+
+interface Resolved {
+  mode: ResolveMode;
+  dnsServer?: string;
+}
+
+/** `local` | `remote` | `both` (any case) | a DNS server address (→ local); else undefined. */
+export function parseResolve(text: string): Resolved | undefined {
+  const word = text.toLowerCase();
+  if (word === 'local' || word === 'remote' || word === 'both') return { mode: word };
+  if (isIPv4(text) || isIPv6(text)) return { mode: 'local', dnsServer: text };
+  return undefined;
+}
+
+/** SOCKS: SOCKSn_RESOLVE, then SOCKS_RESOLVE, else remote for SOCKS5 / local for SOCKS4. HTTP/telnet: the name goes to the proxy. */
+function envResolve(kind: Kind, params: ParamLookup): Resolved {
+  const t = TABLE[kind];
+  const text = firstParam(params, t.resolve);
+  if (text === undefined) return { mode: kind === 'socks4' ? 'local' : 'remote' };
+  const r = parseResolve(text);
+  if (!r) throw new ConnectError('CONFIG', `Invalid resolve method: ${text}`);
+  return r;
+}
+
+const AUTH_NAMES: Socks5AuthMethod[] = ['none', 'gssapi', 'userpass', 'chap'];
+
+/**
+ * `-a` / SOCKS5_AUTH: comma-separated, blanks trimmed; like connect.c a
+ * name may be abbreviated (`user` → userpass). At most 10 entries.
+ */
+export function parseSocks5Auth(text: string, source = '-a'): Socks5AuthMethod[] {
+  const items = text.split(',').map((s) => s.trim());
+  const fail = (why: string): never => {
+    throw new ConnectError(source.startsWith('-') ? 'USAGE' : 'CONFIG', `${why} (${source}: '${text}')`);
+  };
+  if (items.length > 10) fail('Too many auth methods');
+  return items.map((item) => {
+    if (item === '') fail('Empty auth method');
+    return AUTH_NAMES.find((n) => n.startsWith(item.toLowerCase())) ?? fail(`Unknown auth method: ${item}`);
+  });
+}
+
+function socks5AuthFor(o: OptionArgs, params: ParamLookup): Socks5AuthMethod[] {
+  if (o.socks5Auth !== undefined) return parseSocks5Auth(o.socks5Auth, '-a');
+  const env = params.get('SOCKS5_AUTH');
+  return env === undefined ? ['none', 'userpass'] : parseSocks5Auth(env, 'SOCKS5_AUTH');
+}
+
+/** CONNECT_PROXY is used only when no method option was given; blanks separate hops. */
+function envProxyUrls(o: OptionArgs, params: ParamLookup): string[] {
+  if (o.methodExplicit) return [];
+  return (params.get('CONNECT_PROXY') ?? '').split(/\s+/).filter((s) => s !== '');
+}
+
+function urlCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: ParamLookup, dnsServer?: string): Core {
+  if (o.methodExplicit && o.method !== 'direct') {
+    throw new ConnectError('USAGE', '-x cannot be combined with -s/-S/-h/-H/-t/-T');
+  }
+  const source = o.proxyUrls.length > 0 ? '-x' : 'CONNECT_PROXY';
+  const code = source === '-x' ? 'USAGE' : 'CONFIG';
+  const hops = urls.map((text) => ({
+    candidates: parseProxyUrlList(text, { source, code }).map((u) => urlServer(u, o, inputs, params, dnsServer)),
+  }));
+  const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
+  const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
+  return { hops, direct, warnings: [], ...(dnsServer ? { dnsServer } : {}) };
+}
+
+function urlServer(u: ProxyUrl, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, dnsServer?: string): ProxyServer {
+  const t = TABLE[u.kind === 'https' ? 'http' : (u.kind as Kind)];
+  const server: ProxyServer = { kind: u.kind, host: u.host, port: u.port, resolve: u.resolve };
+  server.user = u.user ?? firstParam(params, t.users) ?? inputs.loginName;
+  const password = u.password ?? (u.kind === 'socks4' ? undefined : firstParam(params, t.passwords));
+  if (password !== undefined) server.password = password;
+  if (u.kind === 'socks5') server.socks5Auth = socks5AuthFor(o, params);
+  if (u.kind === 'https') server.tlsVerify = !o.insecure;
+  if (dnsServer) server.dnsServer = dnsServer;
+  return server;
+}
+
+function keepAlive(o: OptionArgs, params: ParamLookup): number | undefined {
+  if (o.keepAliveSecs !== undefined) return o.keepAliveSecs > 0 ? o.keepAliveSecs * 1000 : undefined;
+  const text = params.get('CONNECT_KEEPALIVE');
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new ConnectError('CONFIG', `CONNECT_KEEPALIVE must be a number of seconds, not '${text}'`);
+  return Number(text) > 0 ? Number(text) * 1000 : undefined;
+}

@@ -1,0 +1,56 @@
+/**
+ * The impure edge of configuration: reads /etc/connectrc, ~/.connectrc
+ * (home from the passwd entry, as connect.c), /etc/services, the login
+ * name and network interfaces, then hands everything to the pure builders.
+ */
+import { readFileSync } from 'node:fs';
+import { networkInterfaces, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { OptionArgs, ParsedArgs } from '../cli/args.js';
+import { buildConfig, preflight, type BuildInputs } from './build.js';
+import type { RcFile } from './env.js';
+import { servicesLookup, type PortLookup } from './services.js';
+import type { CliConfig } from './types.js';
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function account(): { name: string; home: string | undefined } {
+  try {
+    const u = userInfo();
+    return { name: u.username, home: u.homedir };
+  } catch {
+    return { name: process.env['USER'] ?? process.env['LOGNAME'] ?? 'unknown', home: process.env['HOME'] };
+  }
+}
+
+export function readBuildInputs(env: Record<string, string | undefined> = process.env): BuildInputs {
+  const { name, home } = account();
+  const paths = ['/etc/connectrc', ...(home ? [join(home, '.connectrc')] : [])];
+  const rcFiles: RcFile[] = [];
+  for (const path of paths) {
+    const text = readText(path);
+    if (text !== undefined) rcFiles.push({ path, text });
+  }
+  return { env, rcFiles, loginName: name, networkInterfaces: networkInterfaces() };
+}
+
+/** Service names from /etc/services, read on first use. */
+export function systemPortLookup(): PortLookup {
+  let lookup: PortLookup | undefined;
+  return (name) => (lookup ??= servicesLookup(readText('/etc/services') ?? ''))(name);
+}
+
+export function loadConfig(args: ParsedArgs, env?: Record<string, string | undefined>): CliConfig {
+  return buildConfig(args, readBuildInputs(env));
+}
+
+/** For the no-host case: fails like connect.c when the method has no server; returns rc warnings. */
+export function loadPreflight(options: OptionArgs, env?: Record<string, string | undefined>): string[] {
+  return preflight(options, readBuildInputs(env));
+}
