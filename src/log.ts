@@ -5,6 +5,7 @@
  * that gets logged whole.
  */
 import createDebug from 'debug';
+import { format } from 'node:util';
 
 export type Logger = createDebug.Debugger;
 
@@ -15,7 +16,7 @@ export function logger(namespace: string): Logger {
 }
 
 function writeStderr(...args: unknown[]): void {
-  process.stderr.write(`${args.map(String).join(' ')}\n`);
+  process.stderr.write(`${format(...args)}\n`);
 }
 
 /** -d enables every namespace but relayed data; -dd adds connect:data. */

@@ -1,13 +1,48 @@
-/** Password sources: SSH_ASKPASS, then the controlling terminal; never stdin. */
+/**
+ * Password sources (SPEC §2): SSH_ASKPASS when OpenSSH would use it, else
+ * the controlling terminal; never stdin. No terminal and no askpass: a clear
+ * error instead of a hang. Passwords are never logged nor put in errors.
+ */
 import { ConnectError } from '../errors.js';
-import type { PasswordSource } from '../config/types.js';
+import { logger } from '../log.js';
+import type { PasswordRequest, PasswordSource } from '../config/types.js';
+import { chooseAskMethod, runAskpass } from './askpass.js';
+import { openTerminal, promptOnTerminal } from './tty.js';
+
+const log = logger('auth');
 
 export interface PasswordOptions {
+  /** The askpass program (SSH_ASKPASS from env or rc); defaults to env.SSH_ASKPASS. */
   askpass?: string;
+  /** DISPLAY, WAYLAND_DISPLAY, SSH_ASKPASS_REQUIRE; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The terminal to prompt on (tests); default /dev/tty. */
+  ttyPath?: string;
 }
 
-export function makePasswordSource(_opts: PasswordOptions): PasswordSource {
-  return async (req) => {
-    throw new ConnectError('NO_PASSWORD', `no way to ask for the password of ${req.user}`);
+/** A request may carry the tunnel's deadline; the prompt ends when it expires. */
+type Request = PasswordRequest & { signal?: AbortSignal };
+
+export function makePasswordSource(opts: PasswordOptions = {}): PasswordSource {
+  const env = opts.env ?? process.env;
+  return async (req: Request) => {
+    const method = chooseAskMethod(opts.askpass ?? env.SSH_ASKPASS, env);
+    if (method.via === 'askpass') {
+      log('asking %s for the password of %s', method.program, req.user);
+      return runAskpass(method.program, req.prompt, env, req.signal);
+    }
+    if (method.via === 'none') throw noPassword(req, method.why);
+    const terminal = openTerminal(opts.ttyPath);
+    if ('why' in terminal) throw noPassword(req, terminal.why);
+    log('asking on the terminal for the password of %s', req.user);
+    return promptOnTerminal(terminal.fd, req.prompt, req.signal);
   };
+}
+
+function noPassword(req: PasswordRequest, why: string): ConnectError {
+  const variable = req.kind === 'socks5' ? 'SOCKS5_PASSWORD' : 'HTTP_PROXY_PASSWORD';
+  return new ConnectError(
+    'NO_PASSWORD',
+    `cannot ask for the password of ${req.user}@${req.proxy.host}: ${why}; set ${variable} (or CONNECT_PASSWORD), or SSH_ASKPASS`,
+  );
 }

@@ -59,8 +59,8 @@ export interface ParseOptions {
   lookupPort?: PortLookup;
 }
 
-export const VERSION =
-  'connect --- simple relaying command via proxy.\nVersion 1.105 (connect for Node.js 0.1.0)\n';
+/** -V banner (two lines, no trailing newline), as connect.c prints it. */
+export const VERSION = 'connect --- simple relaying command via proxy.\nVersion 1.105 (connect for Node.js 0.1.0)';
 
 export function usageText(programName: string): string {
   return (
@@ -106,7 +106,9 @@ function commanderMessage(err: CommanderError): string {
   return err.message.replace(/^error: /, '');
 }
 
-export function parseArgs(argv: readonly string[], opts: ParseOptions): ParseResult {
+/** `opts` as a bare string is the program name (no service-name lookup then). */
+export function parseArgs(argv: readonly string[], options: ParseOptions | string): ParseResult {
+  const opts = typeof options === 'string' ? { programName: options } : options;
   const events: Event[] = [];
   const cmd = makeCommand(opts.programName, events);
   try {

@@ -1,6 +1,110 @@
-import { ConnectError } from '../errors.js';
-import type { CliConfig } from '../config/types.js';
+/**
+ * -p / -P (SPEC §1): serve a local TCP port instead of stdin/stdout. As in
+ * connect.c, the tunnel is opened once the first local client is accepted,
+ * and stdin is watched only while waiting for a client: EOF there ends it.
+ * -p relays one client and exits; -P keeps the remote session and serves the
+ * next client on it when one leaves, until stdin EOF or the remote closes.
+ */
+import type { Socket } from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
+import type { CliConfig, ListenConfig } from '../config/types.js';
+import { logger } from '../log.js';
+import { openTunnel } from '../open.js';
+import { relay } from '../relay.js';
+import { HeldSession } from './held.js';
+import { listenLocal, type LocalPort } from './local-port.js';
+import { openStdio } from './stdio.js';
 
-export async function serveLocal(_config: CliConfig): Promise<number> {
-  throw new ConnectError('CONFIG', '-p/-P are not implemented yet');
+const log = logger('listen');
+
+export async function serveLocal(config: CliConfig): Promise<number> {
+  const listen: ListenConfig = config.listen ?? { host: '127.0.0.1', port: 0, hold: false };
+  const stdin = watchStdinEnd(openStdio().stdin);
+  const port = await listenLocal(listen.host, listen.port);
+  try {
+    const first = await nextClient(port, stdin);
+    if (!first) return 0;
+    if (!listen.hold) port.close();
+    const tunnel = await openOrDrop(config, first);
+    return listen.hold ? await serveHeld(tunnel, first, port, stdin) : await serveOnce(tunnel, first);
+  } finally {
+    port.close();
+    stdin.stop();
+  }
+}
+
+async function openOrDrop(config: CliConfig, client: Socket): Promise<Duplex> {
+  try {
+    return await openTunnel(config.tunnel);
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+}
+
+/** -p: one client, relayed like stdin/stdout (its EOF half-closes the tunnel). */
+async function serveOnce(tunnel: Duplex, client: Socket): Promise<number> {
+  client.once('error', () => tunnel.end());
+  const { closedBy } = await relay(tunnel, client, client);
+  log('relay done (closed by %s)', closedBy);
+  tunnel.destroy();
+  client.destroy();
+  return 0;
+}
+
+/** -P: clients one after another on the same remote session. */
+async function serveHeld(tunnel: Duplex, first: Socket, port: LocalPort, stdin: StdinWatch): Promise<number> {
+  const session = new HeldSession(tunnel);
+  let client: Socket | undefined = first;
+  while (client) {
+    if ((await session.serve(client)) === 'remote') break;
+    log('local client left; keeping the remote session');
+    client = await nextClient(port, stdin, session.remoteClosed);
+  }
+  tunnel.destroy();
+  return 0;
+}
+
+/** The next local client; undefined when stdin ends (or `also` settles) first. */
+async function nextClient(port: LocalPort, stdin: StdinWatch, also?: Promise<unknown>): Promise<Socket | undefined> {
+  log('waiting for a connection on %s', port.address);
+  stdin.resume();
+  try {
+    const waits: Promise<Socket | undefined>[] = [port.next(), stdin.ended.then(() => undefined)];
+    if (also) waits.push(also.then(() => undefined));
+    const client = await Promise.race(waits);
+    if (!client) log(stdin.isEnded() ? 'stdin closed; giving up waiting' : 'remote closed while waiting');
+    else log('accepted %s:%d', client.remoteAddress, client.remotePort);
+    return client;
+  } finally {
+    stdin.pause();
+  }
+}
+
+interface StdinWatch {
+  ended: Promise<void>;
+  isEnded(): boolean;
+  resume(): void;
+  pause(): void;
+  stop(): void;
+}
+
+/** Reads (and drops) stdin while resumed, to notice its EOF. */
+function watchStdinEnd(stdin: Readable): StdinWatch {
+  let ended = false;
+  const endedP = new Promise<void>((resolve) => {
+    const done = () => { ended = true; resolve(); };
+    stdin.once('end', done);
+    stdin.once('error', done);
+  });
+  const discard = () => {};
+  stdin.on('data', discard);
+  stdin.pause();
+  return {
+    ended: endedP,
+    isEnded: () => ended,
+    resume: () => { if (!ended) stdin.resume(); },
+    pause: () => { stdin.pause(); },
+    stop: () => { stdin.off('data', discard); stdin.destroy(); },
+  };
 }

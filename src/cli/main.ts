@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { describeError } from '../errors.js';
 import { enableDebug, logger } from '../log.js';
 import { parseArgs, usageText, VERSION } from './args.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
 import type { CliConfig } from '../config/types.js';
 import { openTunnel } from '../open.js';
 import { relay } from '../relay.js';
@@ -15,9 +15,11 @@ import { makePasswordSource } from '../auth/password.js';
 const log = logger('main');
 
 export async function main(argv: string[], programName: string): Promise<number> {
-  const parsed = parseArgs(argv, programName);
+  const parsed = parseArgs(argv, { programName, lookupPort: systemPortLookup() });
   switch (parsed.kind) {
     case 'usage':
+      // connect.c checks the method's server before noticing there is no host.
+      for (const warning of loadPreflight(parsed.options)) process.stderr.write(`${programName}: ${warning}\n`);
       process.stderr.write(`${VERSION}\n${usageText(programName)}`);
       return 0;
     case 'version':

@@ -12,7 +12,7 @@ import { startSocks5Server } from './socks5-server.js';
 const bin = fileURLToPath(new URL('../../../bin/connect.js', import.meta.url));
 
 async function startBannerServer(): Promise<{ close(): void; port: number }> {
-  const server = createServer((socket) => {
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
     socket.write('SSH-2.0-demo-banner (the target speaks first, as sshd does)\r\n');
     socket.on('data', (line) => socket.write(`the target got: ${line}`));
     socket.on('end', () => socket.end('goodbye from the target\r\n'));

@@ -12,7 +12,7 @@ export interface Socks5ServerOptions {
 }
 
 export async function startSocks5Server(opts: Socks5ServerOptions = {}): Promise<{ server: Server; port: number }> {
-  const server = createServer((client) => void handle(client, opts).catch(() => client.destroy()));
+  const server = createServer({ allowHalfOpen: true }, (client) => void handle(client, opts).catch(() => client.destroy()));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
@@ -32,7 +32,7 @@ async function handle(client: Socket, opts: Socks5ServerOptions): Promise<void> 
   const host = await readAddress(read, atyp!);
   const port = (await read(2)).readUInt16BE(0);
   if (cmd !== 1) return void client.end(Buffer.from([5, 7, 0, 1, 0, 0, 0, 0, 0, 0]));
-  const upstream = connect({ host, port });
+  const upstream = connect({ host, port, allowHalfOpen: true });
   upstream.once('error', () => client.end(Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0])));
   await once(upstream, 'connect');
   client.write(Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 0]));

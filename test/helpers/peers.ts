@@ -99,7 +99,7 @@ export async function startRecordingPeer(script: Script, opts: PeerOptions = {})
 }
 
 class Session {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   private wake: (() => void) | undefined;
   private echoing = false;

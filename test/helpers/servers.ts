@@ -191,9 +191,9 @@ function dantedConfig(port: number, logFile: string, opts: DantedOptions): strin
     'clientmethod: none',
     `socksmethod: ${methods}`,
     ...(isRoot() ? ['user.privileged: root', 'user.unprivileged: nobody'] : []),
-    'client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 log: error }',
-    'socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 protocol: tcp command: connect log: connect disconnect error }',
-    'socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect error }',
+    'client pass {\n  from: 127.0.0.0/8 to: 0.0.0.0/0\n  log: error\n}',
+    'socks pass {\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  command: connect\n  protocol: tcp\n  log: connect disconnect error\n}',
+    'socks block {\n  from: 0.0.0.0/0 to: 0.0.0.0/0\n  log: connect error\n}',
     '',
   ].join('\n');
 }

@@ -103,11 +103,19 @@ async function serve(s: net.Socket, got: Promise<HashResult>, opts: { send?: { b
     if (opts.banner) s.write(opts.banner);
     if (opts.send) {
       for (const c of randomChunks(opts.send.bytes, opts.send.seed ?? 1)) {
-        if (!s.write(c)) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+        if (!s.write(c)) await drainOrClose(s);
         if (s.destroyed) return;
       }
     }
     await got;
     s.end();
   } catch { s.destroy(); }
+}
+
+function drainOrClose(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { s.off('drain', done); s.off('close', done); resolve(); };
+    s.on('drain', done);
+    s.on('close', done);
+  });
 }
