@@ -46,12 +46,16 @@ export class HandshakeReader {
     });
   }
 
-  /** Stop reading; put unread bytes back; leave the stream paused. */
+  /**
+   * Stop reading; put unread bytes back. The stream is left as a fresh one
+   * is: nothing flows until its consumer attaches ('data', pipe, read).
+   */
   release(): Duplex {
     this.detach();
     this.stream.pause();
     if (this.buffered.length > 0) this.stream.unshift(this.buffered);
     this.buffered = Buffer.alloc(0);
+    (this.stream as { readableFlowing: boolean | null }).readableFlowing = null;
     return this.stream;
   }
 
