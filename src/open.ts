@@ -14,10 +14,12 @@ import { raceSignal, startDeadline } from './transport/deadline.js';
 import { makeLocalResolver } from './transport/resolve.js';
 import { loadNegotiator } from './protocols/index.js';
 import { describeProxy, formatEndpoint } from './protocols/types.js';
+import { validateTunnel } from './config/validate.js';
 
 const log = logger('open');
 
 export async function openTunnel(config: TunnelConfig): Promise<Duplex> {
+  validateTunnel(config);
   const deadline = startDeadline(config.timeoutMs, `connecting to ${formatEndpoint(config.target)}`);
   try {
     return await raceSignal(route(config, deadline.signal), deadline.signal);
@@ -62,8 +64,14 @@ async function throughHop(config: TunnelConfig, hop: Hop, below: Duplex | undefi
 
 async function negotiateVia(config: TunnelConfig, proxy: ProxyServer, below: Duplex | undefined, target: Endpoint, signal: AbortSignal, index: number): Promise<Duplex> {
   const connectFirst = () => connectTcp(proxy, { signal, keepAliveMs: config.keepAliveMs, what: describeProxy(proxy) });
+  const guards: Array<() => void> = [];
   const reconnect = async (): Promise<Duplex> => {
-    if (index === 0) return wrapTls(proxy, await connectFirst(), signal);
+    if (index === 0) {
+      // A reconnected stream (HTTP 407 retry) must die with the deadline too, or it keeps the process alive.
+      const again = await wrapTls(proxy, await connectFirst(), signal);
+      guards.push(destroyOnAbort(again, signal));
+      return again;
+    }
     throw new ConnectError('PROXY_PROTOCOL', `${describeProxy(proxy)} asked to reconnect, which a chained hop cannot do`);
   };
   const stream = await wrapTls(proxy, below ?? (await connectFirst()), signal);
@@ -84,6 +92,7 @@ async function negotiateVia(config: TunnelConfig, proxy: ProxyServer, below: Dup
     throw err;
   } finally {
     guard();
+    for (const release of guards) release();
   }
 }
 

@@ -2,6 +2,14 @@
  * The relay (SPEC §4): input → tunnel and tunnel → output, with
  * backpressure both ways. Input EOF half-closes the tunnel; the tunnel's
  * EOF (or reset) ends the output once every received byte is written.
+ *
+ * Hot path: a plain TCP or pipe socket is read into one reused buffer per
+ * direction (the `onread` mechanism of node:net), so a 1 GiB transfer
+ * allocates nothing per chunk. The buffer is handed to the writer and
+ * reading pauses until the writer has passed it to the kernel. Any other
+ * stream (TLS, files, TTYs) is relayed chunk by chunk with pause/resume.
+ * Bytes already buffered in a stream (put back by the handshake reader)
+ * are written first, in order.
  */
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { hex, logger } from './log.js';
@@ -9,10 +17,15 @@ import { hex, logger } from './log.js';
 const log = logger('relay');
 const dataLog = logger('data');
 
+/** Read buffer per direction: a pipe's capacity, a few TCP segments' worth. */
+export const READ_BUFFER_SIZE = 64 * 1024;
+
 export interface RelayResult {
   /** Which side ended the session. */
   closedBy: 'remote' | 'output';
 }
+
+type Trace = ((chunk: Buffer) => void) | undefined;
 
 export function relay(tunnel: Duplex, input: Readable, output: Writable): Promise<RelayResult> {
   return new Promise((resolve) => {
@@ -20,31 +33,142 @@ export function relay(tunnel: Duplex, input: Readable, output: Writable): Promis
     const finish = (closedBy: RelayResult['closedBy']) => {
       if (settled) return;
       settled = true;
-      input.unpipe(tunnel);
-      tunnel.unpipe(output);
+      up.stop();
+      down.stop();
       log('session closed by %s', closedBy);
       resolve({ closedBy });
     };
-    if (dataLog.enabled) traceData(tunnel, input);
     log('relaying');
+    const tracing = dataLog.enabled;
+    const up = pump(input, tunnel, tracing ? (c) => dataLog('>>> %s', hex(c)) : undefined);
+    const down = pump(tunnel, output, tracing ? (c) => dataLog('<<< %s', hex(c)) : undefined);
 
-    input.pipe(tunnel, { end: false });
-    input.once('end', () => {
+    const inputDone = () => {
       log('input closed; half-closing the tunnel');
       tunnel.end();
-    });
-    input.once('error', (err) => log('input error: %s', err.message));
+    };
+    input.once('end', inputDone);
+    input.once('error', (err) => { log('input error: %s', err.message); inputDone(); });
 
-    tunnel.pipe(output, { end: false });
-    const remoteDone = () => output.end(() => finish('remote'));
+    let remoteEnded = false;
+    const remoteDone = () => {
+      if (remoteEnded) return;
+      remoteEnded = true;
+      if (output.destroyed) return finish('output');
+      output.end(() => finish('remote'));
+    };
     tunnel.once('end', () => { log('remote closed'); remoteDone(); });
     tunnel.once('error', (err) => { log('remote error: %s', err.message); remoteDone(); });
+    tunnel.once('close', remoteDone);
 
     output.once('error', (err) => { log('output error: %s', err.message); finish('output'); });
   });
 }
 
-function traceData(tunnel: Duplex, input: Readable): void {
-  tunnel.on('data', (chunk: Buffer) => dataLog('<<< %s', hex(chunk)));
-  input.on('data', (chunk: Buffer) => dataLog('>>> %s', hex(chunk)));
+interface Pump {
+  stop(): void;
+}
+
+/** Copies `source` into `sink` (without ending it) until stopped or the source ends. */
+function pump(source: Readable, sink: Writable, trace: Trace): Pump {
+  flushBuffered(source, sink, trace);
+  return adoptUserBuffer(source, sink, trace) ?? streamPump(source, sink, trace);
+}
+
+/** Bytes already in the source's read buffer (unshifted by a handshake) go first. */
+function flushBuffered(source: Readable, sink: Writable, trace: Trace): void {
+  if (source.readableLength === 0) return;
+  let chunk: Buffer | null;
+  while ((chunk = source.read() as Buffer | null) !== null) {
+    trace?.(chunk);
+    sink.write(chunk);
+  }
+}
+
+/** Chunk by chunk: 'data' events, pausing while the sink is over its mark. */
+function streamPump(source: Readable, sink: Writable, trace: Trace): Pump {
+  const onDrain = () => source.resume();
+  const onData = (chunk: Buffer) => {
+    trace?.(chunk);
+    if (!sink.write(chunk)) {
+      source.pause();
+      sink.once('drain', onDrain);
+    }
+  };
+  source.on('data', onData);
+  source.resume();
+  return {
+    stop: () => {
+      source.off('data', onData);
+      sink.off('drain', onDrain);
+    },
+  };
+}
+
+// --- one reused read buffer (node:net `onread`, adopted by an open socket) ---
+
+interface UserBufferSlots {
+  buffer: symbol;
+  callback: symbol;
+  generator: symbol;
+}
+
+type OnRead = (nread: number, buf: Buffer) => boolean;
+
+interface AdoptableSocket {
+  _handle?: { useUserBuffer?: (buf: Uint8Array) => void; constructor?: { name?: string } } | null;
+  encrypted?: boolean;
+  resume(): void;
+  [slot: symbol]: unknown;
+}
+
+let slots: UserBufferSlots | null | undefined;
+
+/**
+ * node:net reads into a caller's buffer when a socket is created with
+ * `onread`; this switches an already open TCP or pipe socket to that mode
+ * (the same fields the constructor sets). Returns undefined when the stream
+ * is not such a socket or this Node lays sockets out differently.
+ */
+function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump | undefined {
+  const socket = source as unknown as AdoptableSocket;
+  const handle = socket._handle;
+  if (!handle || socket.encrypted || typeof handle.useUserBuffer !== 'function') return undefined;
+  const kind = handle.constructor?.name;
+  if (kind !== 'TCP' && kind !== 'Pipe') return undefined;
+  const found = (slots ??= findSlots(socket));
+  if (!found) return undefined;
+
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  let stopped = false;
+  let waiting = false;
+  const afterWrite = () => {
+    if (!waiting || stopped || sink.writableLength > 0) return;
+    waiting = false;
+    socket.resume();
+  };
+  const onRead: OnRead = (nread, buf) => {
+    if (stopped) return false;
+    const chunk = buf.subarray(0, nread);
+    trace?.(chunk);
+    sink.write(chunk, afterWrite);
+    if (sink.writableLength === 0) return true; // the kernel has it: the buffer is free
+    waiting = true; // the sink still holds `buf`: read again once it lets go
+    return false;
+  };
+  socket[found.buffer] = buffer;
+  socket[found.callback] = onRead;
+  socket[found.generator] = null;
+  handle.useUserBuffer(buffer);
+  socket.resume();
+  return { stop: () => { stopped = true; } };
+}
+
+function findSlots(socket: AdoptableSocket): UserBufferSlots | null {
+  const bySymbol = new Map(Object.getOwnPropertySymbols(socket).map((s) => [s.description, s]));
+  const buffer = bySymbol.get('kBuffer');
+  const callback = bySymbol.get('kBufferCb');
+  const generator = bySymbol.get('kBufferGen');
+  if (!buffer || !callback || !generator) return null;
+  return { buffer, callback, generator };
 }

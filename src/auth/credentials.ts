@@ -16,5 +16,5 @@ export async function proxyPassword(ctx: NegotiateContext, kind: 'socks5' | 'htt
     throw new ConnectError('NO_PASSWORD', `${where} asks for a password for ${user} and none is configured`);
   }
   const label = kind === 'socks5' ? 'SOCKS5' : 'HTTP proxy';
-  return ctx.getPassword({ kind, proxy: { host: ctx.proxy.host, port: ctx.proxy.port }, user, prompt: `Enter ${label} password for ${user}@${where}: ` });
+  return ctx.getPassword({ kind, proxy: { host: ctx.proxy.host, port: ctx.proxy.port }, user, prompt: `Enter ${label} password for ${user}@${where}: `, signal: ctx.signal });
 }

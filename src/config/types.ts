@@ -45,6 +45,8 @@ export interface PasswordRequest {
   user: string;
   /** Ready-made prompt, e.g. "Enter SOCKS5 password for alice@proxy: " */
   prompt: string;
+  /** Aborts when the -w deadline passes: a prompt must give up then. */
+  signal?: AbortSignal;
 }
 
 export type PasswordSource = (req: PasswordRequest) => Promise<string>;

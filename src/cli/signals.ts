@@ -1,0 +1,70 @@
+/**
+ * SIGTERM / SIGINT / SIGHUP for the CLI (SECURITY.md, "Faults"). ssh sends
+ * SIGHUP or SIGTERM to its ProxyCommand when the session ends; a user's ^C
+ * is SIGINT. On the first signal we stop taking in new data (`onSignal`,
+ * e.g. destroy the tunnel), give stdout a short grace period to write out
+ * what already arrived, and exit with 128 + signal number — what a shell
+ * reports for a process the signal killed (connect.c installs no handlers
+ * and dies by the signal), so `$?` reads the same: 129 HUP, 130 INT, 143 TERM.
+ * A second signal exits at once.
+ */
+import { constants } from 'node:os';
+import type { Writable } from 'node:stream';
+import { logger } from '../log.js';
+
+const log = logger('signal');
+
+export const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+export type HandledSignal = (typeof HANDLED_SIGNALS)[number];
+
+export interface SignalOptions {
+  /** Where relayed data goes; flushed before exit (default process.stdout). */
+  output?: Writable;
+  /** At most this long for the flush (default 500 ms): the whole exit stays under 1 s. */
+  graceMs?: number;
+  /** Ends the process (default process.exit); replaceable for tests. */
+  exit?: (code: number) => void;
+}
+
+/** 128 + signal number, as a shell reports a process killed by that signal. */
+export function exitCodeFor(signal: HandledSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+/**
+ * Installs the handlers; returns a function that removes them. `onSignal`
+ * runs first (synchronously; errors in it are ignored) and should stop new
+ * input, e.g. `tunnel.destroy()`.
+ */
+export function installSignalHandlers(onSignal: (signal: HandledSignal) => void = () => {}, opts: SignalOptions = {}): () => void {
+  const output = opts.output ?? process.stdout;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  let exiting = false;
+  const handler = (signal: HandledSignal) => {
+    const code = exitCodeFor(signal);
+    if (exiting) return exit(code);
+    exiting = true;
+    log('%s received; exiting with %d', signal, code);
+    try { onSignal(signal); } catch { /* exiting anyway */ }
+    void flush(output, opts.graceMs ?? 500).then(() => exit(code));
+  };
+  for (const sig of HANDLED_SIGNALS) process.on(sig, handler);
+  return () => {
+    for (const sig of HANDLED_SIGNALS) process.off(sig, handler);
+  };
+}
+
+/** Resolves when `output` has written everything queued, is gone, or after `graceMs`. */
+export function flush(output: Writable, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  return new Promise((resolve) => {
+    const check = () => {
+      const done = output.destroyed || output.writableLength === 0 || Date.now() >= deadline;
+      if (!done) return;
+      clearInterval(timer);
+      resolve();
+    };
+    const timer = setInterval(check, 10);
+    check();
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * Last check of a TunnelConfig before anything touches the network
+ * (SPEC §5, SECURITY.md): every host, port, user and password that will go
+ * on a wire must fit its protocol and must not be able to inject into it
+ * (CR/LF in an HTTP request line, NUL in a SOCKS4a name, a 600-byte SOCKS5
+ * name). Throws ConnectError('BAD_INPUT') with one line; never echoes a
+ * password.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { ConnectError } from '../errors.js';
+import type { Endpoint, ProxyServer, TunnelConfig } from './types.js';
+
+/** RFC 1928: the name's length is one byte. */
+export const SOCKS5_MAX_NAME = 255;
+/** RFC 1929: ULEN and PLEN are one byte each. */
+export const SOCKS5_MAX_CREDENTIAL = 255;
+/** Other protocols have no length byte; DNS names are at most 253 bytes anyway. */
+export const MAX_NAME = 1024;
+
+const KINDS = new Set(['socks5', 'socks4', 'http', 'https', 'telnet']);
+/** Control characters (C0, DEL, C1) and any white space, Unicode included. */
+const CONTROL_OR_SPACE = /[\p{Cc}\s]/u;
+/** Never part of a host: URL/userinfo separators and brackets (IPv6 is stored bare). */
+const FORBIDDEN = /[/@[\]\\?#]/;
+
+export function validateTunnel(config: TunnelConfig): void {
+  if (!config || typeof config !== 'object' || !Array.isArray(config.hops)) bad('invalid tunnel configuration');
+  validateEndpoint(config.target, 'target');
+  config.hops.forEach((hop, i) => {
+    if (!hop || !Array.isArray(hop.candidates) || hop.candidates.length === 0) bad(`proxy hop ${i + 1} has no proxy server`);
+    for (const proxy of hop.candidates) validateProxy(proxy);
+  });
+  // What each hop is asked to connect to: the next hop's proxies, or the target.
+  for (let i = 0; i < config.hops.length; i++) {
+    const nexts = i + 1 < config.hops.length ? config.hops[i + 1]!.candidates : [config.target];
+    const what = i + 1 < config.hops.length ? 'proxy host' : 'target host';
+    for (const via of config.hops[i]!.candidates) for (const next of nexts) checkNameFor(via, next, what);
+  }
+}
+
+/** Host and port fit for any protocol (no injection possible). */
+export function validateEndpoint(endpoint: Endpoint, what: string): void {
+  if (!endpoint || typeof endpoint !== 'object') bad(`missing ${what}`);
+  validateHost(endpoint.host, `${what} host`);
+  validatePort(endpoint.port, `${what} port`);
+}
+
+export function validateHost(host: unknown, what: string): void {
+  if (typeof host !== 'string' || host === '') bad(`empty ${what}`);
+  const bytes = Buffer.byteLength(host, 'utf8');
+  if (bytes > MAX_NAME) bad(`${what} is ${bytes} bytes long (at most ${MAX_NAME})`);
+  if (CONTROL_OR_SPACE.test(host)) bad(`${what} ${show(host)} contains a control character or a space`);
+  if (FORBIDDEN.test(host)) bad(`${what} ${show(host)} contains a character not allowed in a host name`);
+  if (host.includes(':') && !isIPv6(host)) bad(`${what} ${show(host)} contains ':' but is not an IPv6 address`);
+}
+
+export function validatePort(port: unknown, what: string): void {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    bad(`${what} ${show(String(port))} is not a port number 1-65535`);
+  }
+}
+
+function validateProxy(proxy: ProxyServer): void {
+  if (!proxy || !KINDS.has(proxy.kind)) bad(`unknown proxy type ${show(String(proxy?.kind))}`);
+  validateEndpoint(proxy, `${proxy.kind} proxy`);
+  const where = `${proxy.kind} proxy ${proxy.host}`;
+  if (proxy.user !== undefined) validateUser(proxy, where);
+  if (proxy.password !== undefined && proxy.kind === 'socks5') {
+    if (typeof proxy.password !== 'string') bad(`password for ${where} is not a string`);
+    const n = Buffer.byteLength(proxy.password, 'utf8');
+    // Never echo the password itself, not even a part of it.
+    if (n > SOCKS5_MAX_CREDENTIAL) bad(`password for ${where} is ${n} bytes long; SOCKS5 allows at most ${SOCKS5_MAX_CREDENTIAL}`);
+  }
+}
+
+function validateUser(proxy: ProxyServer, where: string): void {
+  const user = proxy.user;
+  if (typeof user !== 'string') bad(`user for ${where} is not a string`);
+  // SOCKS4 ends the user id with NUL; HTTP Digest quotes it in a header.
+  if (/\p{Cc}/u.test(user)) bad(`user for ${where} contains a control character`);
+  const n = Buffer.byteLength(user, 'utf8');
+  if (proxy.kind === 'socks5' && n > SOCKS5_MAX_CREDENTIAL) {
+    bad(`user for ${where} is ${n} bytes long; SOCKS5 allows at most ${SOCKS5_MAX_CREDENTIAL}`);
+  }
+  if (n > MAX_NAME) bad(`user for ${where} is ${n} bytes long (at most ${MAX_NAME})`);
+}
+
+/** A SOCKS5 proxy gets a name (atyp 3) for anything but an IPv6 literal: one length byte. */
+function checkNameFor(via: ProxyServer, next: Endpoint, what: string): void {
+  if (via.kind !== 'socks5' || typeof next?.host !== 'string' || isIPv6(next.host) || isIPv4(next.host)) return;
+  const n = Buffer.byteLength(next.host, 'utf8');
+  if (n > SOCKS5_MAX_NAME) bad(`${what} is ${n} bytes long; SOCKS5 allows at most ${SOCKS5_MAX_NAME}`);
+}
+
+/** A value as it may appear in an error: quoted, escaped, shortened. */
+function show(value: string): string {
+  const short = value.length > 64 ? `${value.slice(0, 64)}...` : value;
+  return JSON.stringify(short).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function bad(message: string): never {
+  throw new ConnectError('BAD_INPUT', message);
+}
