@@ -123,12 +123,13 @@ function classicCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup, cl
   if (specText === undefined) throw new ConnectError('CONFIG', t.missing);
   const source = fromCli ? `-${kind === 'http' ? 'H' : kind === 'telnet' ? 'T' : 'S'}` : envSource(params, t.servers);
   const specs = parseServerSpecList(specText, t.port, { source, code: fromCli ? 'USAGE' : 'CONFIG' });
+  const warnings = fromCli && specs.some((s) => s.user?.includes(':')) ? [cliSecretWarning(source)] : [];
   const resolved = cli ?? envResolve(kind, params);
   // HTTP and telnet proxies always get the target name as given.
   const mode = kind === 'socks5' || kind === 'socks4' ? resolved.mode : 'remote';
   const candidates = specs.map((s) => classicServer(kind, s, o, inputs, params, mode));
   if (resolved.dnsServer) for (const c of candidates) c.dnsServer = resolved.dnsServer;
-  return { hops: [{ candidates }], direct, warnings: [], ...dns(resolved) };
+  return { hops: [{ candidates }], direct, warnings, ...dns(resolved) };
 }
 
 function envSource(params: ParamLookup, names: string[]): string {
@@ -208,12 +209,12 @@ function urlCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: Par
   }
   const source = o.proxyUrls.length > 0 ? '-x' : 'CONNECT_PROXY';
   const code = source === '-x' ? 'USAGE' : 'CONFIG';
-  const hops = urls.map((text) => ({
-    candidates: parseProxyUrlList(text, { source, code }).map((u) => urlServer(u, o, inputs, params, dnsServer)),
-  }));
+  const parsed = urls.map((text) => parseProxyUrlList(text, { source, code }));
+  const hops = parsed.map((list) => ({ candidates: list.map((u) => urlServer(u, o, inputs, params, dnsServer)) }));
+  const warnings = source === '-x' && parsed.flat().some((u) => u.password !== undefined) ? [cliSecretWarning('-x')] : [];
   const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
   const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
-  return { hops, direct, warnings: [], ...(dnsServer ? { dnsServer } : {}) };
+  return { hops, direct, warnings, ...(dnsServer ? { dnsServer } : {}) };
 }
 
 function urlServer(u: ProxyUrl, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, dnsServer?: string): ProxyServer {
@@ -226,6 +227,12 @@ function urlServer(u: ProxyUrl, o: OptionArgs, inputs: BuildInputs, params: Para
   if (u.kind === 'https') server.tlsVerify = !o.insecure;
   if (dnsServer) server.dnsServer = dnsServer;
   return server;
+}
+
+/** A secret in argv is readable by every local user (ps, /proc/<pid>/cmdline). */
+function cliSecretWarning(option: string): string {
+  return `warning: a password on the command line (${option}) is visible to other local users; ` +
+    'use SOCKS5_PASSWD / HTTP_PROXY_PASSWORD (environment or ~/.connectrc) instead';
 }
 
 function keepAlive(o: OptionArgs, params: ParamLookup): number | undefined {

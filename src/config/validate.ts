@@ -51,7 +51,8 @@ export function validateHost(host: unknown, what: string): void {
   if (bytes > MAX_NAME) bad(`${what} is ${bytes} bytes long (at most ${MAX_NAME})`);
   if (CONTROL_OR_SPACE.test(host)) bad(`${what} ${show(host)} contains a control character or a space`);
   if (FORBIDDEN.test(host)) bad(`${what} ${show(host)} contains a character not allowed in a host name`);
-  if (host.includes(':') && !isIPv6(host)) bad(`${what} ${show(host)} contains ':' but is not an IPv6 address`);
+  // ':' and '%' (zone id) belong to IPv6 literals only.
+  if (/[:%]/.test(host) && !isIPv6(host)) bad(`${what} ${show(host)} contains ':' or '%' but is not an IPv6 address`);
 }
 
 export function validatePort(port: unknown, what: string): void {

@@ -1,7 +1,46 @@
+/** SOCKS4 / SOCKS4a negotiation over an already-connected stream. */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
+import { hex, logger } from '../log.js';
+import { HandshakeReader } from '../transport/reader.js';
+import { proxyUser } from '../auth/credentials.js';
 import type { NegotiateContext } from './types.js';
+import { describeProxy, formatEndpoint } from './types.js';
+import * as wire from './socks4-wire.js';
 
-export async function negotiate(_stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
-  throw new ConnectError('CONFIG', `${ctx.proxy.kind} proxies are not implemented yet`);
+const log = logger('socks4');
+
+export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
+  const peer = describeProxy(ctx.proxy);
+  const request = await buildRequest(ctx); // BAD_INPUT before anything is sent
+  const reader = new HandshakeReader(stream, peer);
+  try {
+    log('>>> %s', hex(request));
+    stream.write(request);
+    const reply = await reader.read(wire.REPLY_LENGTH);
+    log('<<< %s', hex(reply));
+    const code = wire.replyCode(reply);
+    if (code !== wire.GRANTED) {
+      throw new ConnectError('PROXY_REFUSED', `${peer} could not connect to ${formatEndpoint(ctx.target)}: ${wire.replyText(code)} (${code})`);
+    }
+    log('connected to %s', formatEndpoint(ctx.target));
+    return reader.release();
+  } catch (err) {
+    reader.detach();
+    throw err;
+  }
+}
+
+/**
+ * connect.c resolves here only for `-R local`; when that fails it sends the
+ * name (4a). `remote` and `both` always send the name.
+ */
+async function buildRequest(ctx: NegotiateContext): Promise<Buffer> {
+  const { host, port } = ctx.target;
+  wire.destination(host); // IPv6 literal: fail before resolving
+  const resolved = ctx.proxy.resolve === 'local' ? await ctx.resolveLocal(host) : undefined;
+  const dest = wire.destination(host, resolved);
+  if ('ipv4' in dest) log('requesting %s (resolved locally to %s)', formatEndpoint(ctx.target), dest.ipv4);
+  else log('requesting %s (name sent to proxy: SOCKS4a)%s', formatEndpoint(ctx.target), resolved === undefined && ctx.proxy.resolve === 'local' ? ', local resolution failed' : '');
+  return wire.connectRequest(dest, port, proxyUser(ctx));
 }

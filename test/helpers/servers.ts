@@ -4,6 +4,23 @@
 // Every server runs in its own process group (detached) and is killed with
 // its whole group by stop(), by t.after() when a test context is given, and
 // in any case when the test process exits (exit, SIGINT, SIGTERM).
+//
+// Server quirks worth knowing (verified on Debian 12):
+// - Dante 1.4.2 speaks SOCKS4 with `socksmethod: none` but has NO SOCKS4a:
+//   it takes 0.0.0.x literally (rule block, or EINVAL) and answers 91.
+//   Test 4a against the scripted peer (peers.ts socks4Script), never danted.
+// - danted `socksmethod: username` checks /etc/shadow (needs root); SOCKS4
+//   cannot authenticate, so `socks4: true` adds method none, which also
+//   admits a SOCKS5 client offering only none.
+// - tinyproxy 1.11: no ConnectPort line = CONNECT to any port. 407 with
+//   `Proxy-Authenticate: Basic realm="Tinyproxy"`, but a wrong password gets
+//   401 Unauthorized. It does not half-close: a client FIN right after the
+//   200 drops both sides, possibly before the target's banner is relayed.
+// - connect-proxy asks /dev/tty for a missing password; children of run.ts
+//   have no controlling terminal, so it prints "Unable to open /dev/tty" and
+//   goes on SENDING THE PROMPT as the password (SOCKS5: "Enter SOCKS5
+//   password for u@host: "; HTTP: Basic
+//   base64("root:Enter proxy authentication password for root@host: ")).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -125,9 +142,10 @@ async function launchOnce(spec: LaunchSpec, port: number): Promise<ServerHandle>
   const out = openSync(spec.logFile, 'a');
   const child = spawn(bin, args, { cwd: spec.dir, detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
+  child.unref(); // a forgotten server must not keep the test process alive; 'exit' kills it
   let exited = false;
   const gone = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
-  const remove = onProcessExit(() => killGroup(child));
+  const remove = onProcessExit(() => { killGroup(child); rmSync(spec.dir, { recursive: true, force: true }); });
   const log = () => { try { return readFileSync(spec.logFile, 'utf8'); } catch { return ''; } };
   try {
     await waitForPort(port, '127.0.0.1', 10_000, () => !exited);

@@ -1,0 +1,145 @@
+/**
+ * HTTP CONNECT wire format, pure (RFC 9110 §9.3.6 CONNECT, RFC 9112 §4
+ * status line and §5 fields, RFC 9110 §11 authentication, RFC 7617 Basic).
+ */
+import { ConnectError } from '../errors.js';
+import { redactAuth } from '../log.js';
+import type { Endpoint } from '../config/types.js';
+import { formatEndpoint } from './types.js';
+
+/** Whole response head (status line + fields + blank line) we accept. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/** C0 controls, space and DEL: each would break (or inject into) the request line. */
+const UNSAFE_HOST = /[\x00-\x20\x7f]/;
+
+/**
+ * RFC 9110 §9.3.6: the request-target is authority-form `host:port`
+ * (IPv6 literal in brackets). Rejects what would inject request lines.
+ */
+export function requestTarget(target: Endpoint): string {
+  if (target.host === '') throw new ConnectError('BAD_INPUT', 'empty target host name');
+  if (UNSAFE_HOST.test(target.host)) {
+    throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(target.host)} contains a space or control character`);
+  }
+  return formatEndpoint(target);
+}
+
+/**
+ * The request head. connect.c sends `CONNECT t HTTP/1.0`, an optional
+ * Proxy-Authorization line and an empty line; we add `Host` (RFC 9112 §3.2).
+ */
+export function connectRequest(target: string, authorization?: string): string {
+  const lines = [`CONNECT ${target} HTTP/1.0`, `Host: ${target}`];
+  if (authorization !== undefined) lines.push(`Proxy-Authorization: ${authorization}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** The request as it may be logged: credentials replaced by `xxxx`. */
+export function connectRequestRedacted(target: string, authorization?: string): string {
+  return connectRequest(target, authorization === undefined ? undefined : redactAuth(authorization));
+}
+
+/** RFC 7617 §2: `Basic base64(user ":" password)`, UTF-8. */
+export function basicAuthorization(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}
+
+export interface ResponseHead {
+  statusLine: string;
+  status: number;
+  /** Field names lower-case, values trimmed, in order (repeats kept). */
+  fields: Array<[string, string]>;
+}
+
+/**
+ * Parses a response head (through the blank line). Like connect.c, the
+ * code is the number after the first space; no number → PROXY_PROTOCOL.
+ */
+export function parseResponseHead(head: Buffer, peer: string): ResponseHead {
+  const lines = head.toString('latin1').split(/\r?\n/);
+  const statusLine = lines[0] ?? '';
+  const m = /^\S*[ \t]+(\d{1,3})(?!\d)/.exec(statusLine);
+  if (!m) throw new ConnectError('PROXY_PROTOCOL', `${peer} sent no HTTP status code: ${JSON.stringify(statusLine)}`);
+  const fields: Array<[string, string]> = [];
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+  }
+  return { statusLine, status: Number(m[1]), fields };
+}
+
+export function fieldValues(head: ResponseHead, name: string): string[] {
+  return head.fields.filter(([n]) => n === name).map(([, v]) => v);
+}
+
+/** 407 asks with Proxy-Authenticate; a 401 (sent by some proxies) with WWW-Authenticate. */
+export function challengeField(status: number): string {
+  return status === 401 ? 'www-authenticate' : 'proxy-authenticate';
+}
+
+/** RFC 9110 §11.2: one challenge. Scheme lower-case; param names lower-case; values unquoted. */
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+  /** The token68 form (`Negotiate abc==`), when used instead of params. */
+  token68?: string;
+}
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const SCHEME_START = new RegExp(`^(${TOKEN})(?:[ \\t]+([^]*))?$`);
+const PARAM = new RegExp(`^(${TOKEN})[ \\t]*=[ \\t]*([^]*)$`);
+/** §11.2: token68 (`abc==`) is checked first: as a param it would read as `abc` = `=`. */
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * RFC 9110 §11.2-§11.6.1: every challenge in every field value, in order.
+ * `Basic realm="a", Digest realm="b", nonce="c"` is two challenges.
+ */
+export function parseChallenges(values: readonly string[]): Challenge[] {
+  const out: Challenge[] = [];
+  for (const value of values) {
+    for (const part of splitOutsideQuotes(value)) {
+      const current = out[out.length - 1];
+      if (current && PARAM.test(part) && !current.token68) addParam(current, part);
+      else startChallenge(out, part);
+    }
+  }
+  return out;
+}
+
+function startChallenge(out: Challenge[], part: string): void {
+  const m = SCHEME_START.exec(part);
+  if (!m) return; // not a challenge: ignore, as RFC 9110 §5.5 lets recipients do
+  const challenge: Challenge = { scheme: m[1]!.toLowerCase(), params: {} };
+  const rest = m[2]?.trim() ?? '';
+  if (TOKEN68.test(rest)) challenge.token68 = rest;
+  else if (PARAM.test(rest)) addParam(challenge, rest);
+  out.push(challenge);
+}
+
+function addParam(challenge: Challenge, part: string): void {
+  const m = PARAM.exec(part)!;
+  challenge.params[m[1]!.toLowerCase()] = unquote(m[2]!.trim());
+}
+
+function unquote(value: string): string {
+  if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return value;
+  return value.slice(1, -1).replace(/\\(.)/g, '$1');
+}
+
+/** Comma-separated list members (RFC 9110 §5.6.1), commas inside quoted strings kept. */
+export function splitOutsideQuotes(value: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (quoted && c === '\\' && i + 1 < value.length) current += c + value[++i]!;
+    else if (c === '"') { quoted = !quoted; current += c; }
+    else if (c === ',' && !quoted) { parts.push(current); current = ''; }
+    else current += c;
+  }
+  parts.push(current);
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
