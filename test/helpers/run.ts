@@ -126,14 +126,13 @@ export interface SideBySide {
 export async function runBoth(
   makeArgs: (peerPort: number) => string[],
   script: Script,
-  opts: Omit<RunOptions, 'bin'> = {},
+  opts: Omit<RunOptions, 'bin' | 'env'> & { env?: RunOptions['env'] | ((peerPort: number) => RunOptions['env']) } = {},
 ): Promise<SideBySide> {
   const peers = [await startRecordingPeer(script), await startRecordingPeer(script)] as const;
+  const run = (port: number, bin: 'ours' | 'reference') =>
+    runConnect(makeArgs(port), { ...opts, bin, env: typeof opts.env === 'function' ? opts.env(port) : opts.env });
   try {
-    const [ours, reference] = await Promise.all([
-      runConnect(makeArgs(peers[0].port), { ...opts, bin: 'ours' }),
-      runConnect(makeArgs(peers[1].port), { ...opts, bin: 'reference' }),
-    ]);
+    const [ours, reference] = await Promise.all([run(peers[0].port, 'ours'), run(peers[1].port, 'reference')]);
     return { ours: { result: ours, peer: peers[0] }, reference: { result: reference, peer: peers[1] } };
   } finally {
     await Promise.all(peers.map((p) => p.close()));
