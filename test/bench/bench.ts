@@ -6,8 +6,8 @@
  *   bulk     1 GiB each way in direct mode, stdin/stdout pipes fed and
  *            drained by other processes: wall, CPU, peak RSS; median run.
  *   latency  one-byte round trips through the relay to an echo server.
- * Prints a table and the ratios (always taken within this run) and, unless
- * --quick, writes test/bench/results.json.
+ * Prints a table and the ratios (always taken within this run); a complete
+ * default run (no --quick, --only or --connect) writes test/bench/results.json.
  *
  * Options: --quick (small sizes, few runs); --connect FILE (bench another
  * entry script as "connect", e.g. to A/B a change); --only session,bulk,latency.
@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     rmSync(home, { recursive: true, force: true });
   }
   process.stdout.write(formatReport(report));
-  if (!q) {
+  const complete = !q && opt.only.size === 3 && opt.connect === join(ROOT, 'bin', 'connect.js');
+  if (complete) {
     const json = { ...withoutRuns(report), ratios: computeRatios(report) };
     writeFileSync(join(ROOT, 'test', 'bench', 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
   }

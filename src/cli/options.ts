@@ -1,0 +1,63 @@
+/**
+ * The command line's options and environment, described once: the source
+ * for `-h`-style help text and for man/connect.1 (scripts/gen-man.mjs).
+ * Plain data, no imports: loading it costs nothing.
+ */
+
+export interface OptionDoc {
+  /** As typed: `-S`, `--insecure`. */
+  flags: string;
+  /** Value placeholder, when the option takes one: `[user@]socks[:port]`. */
+  arg?: string;
+  /** One paragraph, plain text. */
+  description: string;
+}
+
+export const OPTIONS: readonly OptionDoc[] = [
+  { flags: '-n', description: 'Connect directly, without a proxy (the default).' },
+  { flags: '-s', description: 'Use a SOCKS server from the environment (SOCKS5_SERVER or SOCKS4_SERVER, then SOCKS_SERVER).' },
+  { flags: '-S', arg: '[user@]socks-server[:port]', description: 'Use this SOCKS server (default port 1080). A list host1:1080,host2:1080 is tried in order.' },
+  { flags: '-h', description: 'Use the HTTP proxy from HTTP_PROXY (HTTP CONNECT).' },
+  { flags: '-H', arg: '[user@]proxy-server[:port]', description: 'Use this HTTP proxy (default port 80); an http:// prefix is accepted.' },
+  { flags: '-t', description: 'Use the telnet proxy from TELNET_PROXY.' },
+  { flags: '-T', arg: 'proxy-server[:port]', description: 'Use this telnet proxy (default port 23).' },
+  { flags: '-4', description: 'Speak SOCKS4 (SOCKS4a when the name is resolved remotely).' },
+  { flags: '-5', description: 'Speak SOCKS5 (the default).' },
+  { flags: '-R', arg: 'local|remote|both|dns-server', description: 'Where the target name is resolved: here (local), by the proxy (remote, the SOCKS5 default; both behaves as remote, like connect.c), or locally through the DNS server at this IPv4 address.' },
+  { flags: '-a', arg: 'auth-list', description: 'SOCKS5 methods to offer, comma-separated from none, gssapi, userpass, chap (default none,userpass; also SOCKS5_AUTH).' },
+  { flags: '-w', arg: 'secs', description: 'One deadline over resolving, connecting and proxy negotiation; on expiry report a timeout and exit 1.' },
+  { flags: '-p', arg: '[addr:]local-port', description: 'Instead of stdin/stdout, accept one TCP connection on this local port (127.0.0.1 unless an address is given) and relay it.' },
+  { flags: '-P', arg: '[addr:]local-port', description: 'Like -p, but keep the remote session when the local client disconnects and wait for the next one.' },
+  { flags: '-c', arg: 'telnet-command', description: 'The telnet proxy request, default "telnet %h %p"; %h and %p become target host and port, \\r \\n \\t control characters.' },
+  { flags: '-x', arg: 'proxy-url', description: 'Use this proxy URL: socks5://, socks5h://, socks4://, socks4a://, http:// or https:// [user[:password]@]host[:port]. Repeat for a chain (each hop negotiated through the previous one); url1,url2 within one -x are tried in order. NO_PROXY applies.' },
+  { flags: '-k', arg: 'secs', description: 'Enable TCP keepalive on the proxy connection with this initial delay.' },
+  { flags: '--insecure', description: 'Do not verify the certificate of an https:// proxy.' },
+  { flags: '-d', description: 'Report progress on stderr; -dd also dumps relayed data in hex. Passwords and credentials are never shown.' },
+  { flags: '-D', description: 'Add every local network (interface address/mask) to the direct list.' },
+  { flags: '-V', description: 'Print name and version on stderr and exit.' },
+];
+
+export interface EnvDoc {
+  name: string;
+  description: string;
+  /** Also accepted in /etc/connectrc and ~/.connectrc. */
+  rc: boolean;
+}
+
+export const ENVIRONMENT: readonly EnvDoc[] = [
+  { name: 'SOCKS5_SERVER, SOCKS4_SERVER, SOCKS_SERVER', rc: true, description: 'SOCKS server for -s, as [user@]host[:port].' },
+  { name: 'HTTP_PROXY', rc: true, description: 'HTTP proxy for -h, as [user@]host[:port] or http://host:port/.' },
+  { name: 'TELNET_PROXY', rc: false, description: 'Telnet proxy for -t.' },
+  { name: 'SOCKS5_RESOLVE, SOCKS4_RESOLVE, SOCKS_RESOLVE', rc: true, description: 'Default for -R.' },
+  { name: 'SOCKS5_USER, SOCKS4_USER, SOCKS_USER, HTTP_PROXY_USER, CONNECT_USER', rc: true, description: 'User name for the proxy (SOCKS4_USER and SOCKS_USER: environment only); default the login name.' },
+  { name: 'SOCKS5_PASSWD, SOCKS5_PASSWORD, HTTP_PROXY_PASSWORD, CONNECT_PASSWORD', rc: true, description: 'Password for the proxy; otherwise asked for when the proxy demands one.' },
+  { name: 'SOCKS5_DIRECT, SOCKS4_DIRECT, SOCKS_DIRECT, HTTP_DIRECT, CONNECT_DIRECT', rc: true, description: 'Direct lists: comma-separated hosts, domains and address ranges (a leading ! excludes) reached without the proxy.' },
+  { name: 'SOCKS5_AUTH', rc: true, description: 'Default for -a.' },
+  { name: 'SSH_ASKPASS', rc: true, description: 'Program asked for passwords when DISPLAY or WAYLAND_DISPLAY is set, as OpenSSH does; otherwise the password is read from /dev/tty, never from stdin.' },
+  { name: 'SSH_ASKPASS_REQUIRE', rc: false, description: 'never, prefer or force, as in OpenSSH.' },
+  { name: 'CONNECT_PROXY', rc: true, description: 'Proxy URLs used as -x when no method option is given; blanks separate the hops of a chain.' },
+  { name: 'NO_PROXY, no_proxy', rc: true, description: 'With -x or CONNECT_PROXY: hosts, domains and address ranges reached directly (* for all).' },
+  { name: 'CONNECT_KEEPALIVE', rc: true, description: 'Default for -k.' },
+  { name: 'NODE_EXTRA_CA_CERTS', rc: false, description: 'Extra CA certificates (PEM file) trusted for https:// proxies, besides the bundled and system ones.' },
+  { name: 'DEBUG', rc: false, description: 'connect:* enables the -d output (debug package convention).' },
+];
