@@ -8,6 +8,8 @@ import { connect } from 'node:net';
 import { chooseAuth, digestAuthorization, isStaleRetry, pickDigest, type Challenge } from '../../src/auth/digest.js';
 import { parseParams, startHttpsProxy, type HttpsProxy, type ProxyAuth } from '../helpers/https-proxy.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
+import { runConnect } from '../helpers/run.js';
+import { testCa } from '../helpers/test-ca.js';
 
 const BANNER = 'SSH-2.0-digest-test\r\n';
 const USER = 'alice';
@@ -96,4 +98,49 @@ test('a wrong password is refused (and not retried as stale)', async () => {
   assert.equal(r.status, 407);
   assert.equal(r.rounds, 1);
   assert.deepEqual(p.requests.map((q) => q.auth), ['none', 'bad']);
+});
+
+// ---- the CLI: -x http(s)://user@proxy, password from HTTP_PROXY_PASSWORD
+
+async function cli(p: HttpsProxy, password = PASSWORD, env: Record<string, string> = {}) {
+  const scheme = p.url.startsWith('https') ? 'https' : 'http';
+  return runConnect(['-x', `${scheme}://${USER}@127.0.0.1:${p.port}`, '127.0.0.1', String(target.port)], { env: { HTTP_PROXY_PASSWORD: password, ...env } });
+}
+
+for (const algo of ['MD5', 'SHA-256'] as const) {
+  test(`CLI: Digest ${algo} through the proxy; the password is in no output`, async () => {
+    const p = await proxyWith({ offer: ['Basic', `Digest-${algo}`] });
+    const r = await cli(p);
+    assert.equal(r.stdout.toString(), BANNER, r.stderr);
+    assert.equal(r.code, 0);
+    assert.ok(!r.stderr.includes(PASSWORD));
+    assert.deepEqual(p.requests.map((q) => `${q.auth}/${q.scheme ?? ''}`), ['none/', 'ok/Digest']);
+    assert.match(String(p.requests[1]!.headers['proxy-authorization']), new RegExp(`algorithm=${algo},`));
+  });
+}
+
+test('CLI: stale nonce retried once without asking again; -d shows no secret', async () => {
+  const p = await proxyWith({ offer: ['Digest-SHA-256'], staleOnce: true });
+  const r = await runConnect(['-d', '-x', `http://${USER}@127.0.0.1:${p.port}`, '127.0.0.1', String(target.port)], { env: { HTTP_PROXY_PASSWORD: PASSWORD } });
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.deepEqual(p.requests.map((q) => q.auth), ['none', 'stale', 'ok']);
+  const response = /response="([0-9a-f]+)"/.exec(String(p.requests[2]!.headers['proxy-authorization']))![1]!;
+  assert.ok(!r.stderr.includes(PASSWORD) && !r.stderr.includes(response), r.stderr);
+});
+
+test('CLI: wrong password: exit 1, "authentication failed", no second try', async () => {
+  const p = await proxyWith({ offer: ['Digest-MD5'] });
+  const r = await cli(p, 'wrong');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /authentication failed/);
+  assert.ok(!r.stderr.includes('wrong'));
+  assert.deepEqual(p.requests.map((q) => q.auth), ['none', 'bad']);
+});
+
+test('CLI: Digest to an https proxy (TLS + Digest)', async () => {
+  const p = await startHttpsProxy({ tls: true, auth: { user: USER, password: PASSWORD, offer: ['Digest-SHA-256'] } });
+  proxies.push(p);
+  const r = await cli(p, PASSWORD, { NODE_EXTRA_CA_CERTS: testCa().caFile });
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.deepEqual(p.requests.map((q) => q.auth), ['none', 'ok']);
 });

@@ -14,7 +14,9 @@ import type { ProxyServer } from '../../src/config/types.js';
 import { startHttpsProxy, type HttpsProxy } from '../helpers/https-proxy.js';
 import { testCa } from '../helpers/test-ca.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
-import { REPO_ROOT, runProcess } from '../helpers/run.js';
+import { REPO_ROOT, runConnect, runProcess } from '../helpers/run.js';
+import { startSocks5Server } from '../demo/socks5-server.js';
+import { openTunnel } from '../../src/open.js';
 
 const BANNER = 'SSH-2.0-tls-test\r\n';
 let proxy: HttpsProxy;
@@ -159,4 +161,54 @@ test('trusted CA but the certificate names another host: fails (hostname checked
 test('the system store is trusted too (SSL_CERT_FILE names the system bundle, OpenSSL convention)', async () => {
   const r = await inChild('localhost', proxy.port, { SSL_CERT_FILE: testCa().caFile });
   assert.ok(r.ok, r.message);
+});
+
+// ---- through openTunnel (library) and the CLI (-x https://, --insecure)
+
+test('openTunnel through an https proxy with --insecure semantics carries the banner', async () => {
+  const stream = await openTunnel({ target: { host: '127.0.0.1', port: target.port }, hops: [{ candidates: [https('127.0.0.1', proxy.port, false)] }], direct: [] });
+  let text = '';
+  for await (const chunk of stream) { text += String(chunk); if (text.length >= BANNER.length) break; }
+  stream.destroy();
+  assert.equal(text, BANNER);
+});
+
+test('openTunnel with verification on (the default) rejects an untrusted proxy', async () => {
+  await assert.rejects(
+    openTunnel({ target: { host: '127.0.0.1', port: target.port }, hops: [{ candidates: [https('127.0.0.1', proxy.port)] }], direct: [] }),
+    (e: unknown) => e instanceof ConnectError && e.code === 'CONNECT' && /^TLS to HTTPS proxy/.test(e.message),
+  );
+});
+
+test('CLI -x https:// with NODE_EXTRA_CA_CERTS: verified, banner on stdout, exit 0', async () => {
+  const before = proxy.servernames.length;
+  const r = await runConnect(['-x', `https://localhost:${proxy.port}`, '127.0.0.1', String(target.port)], { env: { NODE_EXTRA_CA_CERTS: testCa().caFile } });
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.toString(), BANNER);
+  assert.equal(r.code, 0);
+  assert.deepEqual(proxy.servernames.slice(before), ['localhost']);
+});
+
+test('CLI -x https:// without the CA: exit 1, one line naming the proxy and the fix', async () => {
+  const r = await runConnect(['-x', `https://127.0.0.1:${proxy.port}`, '127.0.0.1', String(target.port)]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout.length, 0);
+  assert.match(r.stderr, new RegExp(`^connect: TLS to HTTPS proxy 127\\.0\\.0\\.1:${proxy.port} failed: .*--insecure\\n$`));
+});
+
+test('CLI --insecure: the same untrusted proxy is used', async () => {
+  const r = await runConnect(['--insecure', '-x', `https://127.0.0.1:${proxy.port}`, '127.0.0.1', String(target.port)]);
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.equal(r.code, 0);
+});
+
+test('chain: TLS to the https proxy runs over a SOCKS5 tunnel (a Duplex, not a socket)', async (t) => {
+  const socks = await startSocks5Server();
+  t.after(() => socks.server.close());
+  const before = proxy.servernames.length;
+  const r = await runConnect(['-x', `socks5://127.0.0.1:${socks.port}`, '-x', `https://localhost:${proxy.port}`, '127.0.0.1', String(target.port)],
+    { env: { NODE_EXTRA_CA_CERTS: testCa().caFile } });
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.equal(r.code, 0);
+  assert.deepEqual(proxy.servernames.slice(before), ['localhost']);
 });

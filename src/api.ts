@@ -1,0 +1,73 @@
+/**
+ * The friendly library entry (SPEC §7, modelled on Go's socks.Dial):
+ *
+ *   const sock = await connectTunnel({ proxy: 'socks5h://user:pw@gw:1080', host: 'db', port: 22 });
+ *
+ * `proxy` is a URL (socks5, socks5h, socks4, socks4a, http, https), a
+ * comma-separated failover list, or an array of those for a chain (first
+ * hop first). It converts to the TunnelConfig that open.ts (and the CLI)
+ * use; no environment or rc file is read here.
+ */
+import type { Duplex } from 'node:stream';
+import { ConnectError } from './errors.js';
+import { openTunnel as open } from './open.js';
+import { parseProxyUrlList, type ProxyUrl } from './config/spec.js';
+import { parseDirectList } from './config/direct.js';
+import { parseResolve } from './config/build.js';
+import type { PasswordSource, ProxyServer, Socks5AuthMethod, TunnelConfig } from './config/types.js';
+
+export interface TunnelOptions {
+  /** Proxy URL, `url1,url2` failover, or an array of those (a chain). Omitted or empty: direct. */
+  proxy?: string | readonly string[];
+  host: string;
+  port: number;
+  /** One deadline over resolving, connecting and negotiating (ms). */
+  timeout?: number;
+  /** Where SOCKS targets are resolved: overrides the URL scheme's default (socks5 local, socks5h remote); an IP address is a DNS server to resolve through. */
+  resolve?: 'local' | 'remote' | 'both' | string;
+  /** Asked when a proxy demands a password the URL does not give. */
+  getPassword?: PasswordSource;
+  /** Do not verify https:// proxies' certificates. */
+  insecure?: boolean;
+  /** TCP keepalive initial delay on the first connection (ms). */
+  keepAlive?: number;
+  /** NO_PROXY-style list of targets reached directly. */
+  noProxy?: string;
+  /** SOCKS5 methods to offer (default none, userpass). */
+  socks5Auth?: Socks5AuthMethod[];
+}
+
+/** Opens a tunnel; the Duplex carries bytes to and from host:port (ssh2's `sock`, http.Agent's createConnection). */
+export function connectTunnel(options: TunnelOptions): Promise<Duplex> {
+  return open(toTunnelConfig(options));
+}
+
+/** Exported for tests and for callers that want to inspect or adjust the config. */
+export function toTunnelConfig(o: TunnelOptions): TunnelConfig {
+  const resolved = o.resolve === undefined ? undefined : parseResolve(o.resolve);
+  if (o.resolve !== undefined && !resolved) throw new ConnectError('CONFIG', `invalid resolve option '${o.resolve}'`);
+  const urls = o.proxy === undefined ? [] : typeof o.proxy === 'string' ? [o.proxy] : [...o.proxy];
+  const ctx = { source: 'proxy option', code: 'CONFIG' as const };
+  const hops = urls.filter((u) => u.trim() !== '').map((text) => ({
+    candidates: parseProxyUrlList(text, ctx).map((u) => server(u, o, resolved)),
+  }));
+  const config: TunnelConfig = { target: { host: stripBrackets(o.host), port: o.port }, hops, direct: o.noProxy ? parseDirectList(o.noProxy) : [] };
+  if (resolved?.dnsServer) config.dnsServer = resolved.dnsServer;
+  if (o.timeout !== undefined) config.timeoutMs = o.timeout;
+  if (o.keepAlive !== undefined) config.keepAliveMs = o.keepAlive;
+  if (o.getPassword) config.getPassword = o.getPassword;
+  return config;
+}
+
+function server(u: ProxyUrl, o: TunnelOptions, resolved: { mode: ProxyServer['resolve']; dnsServer?: string } | undefined): ProxyServer {
+  const s: ProxyServer = { kind: u.kind, host: u.host, port: u.port, resolve: resolved?.mode ?? u.resolve, user: u.user ?? '' };
+  if (u.password !== undefined) s.password = u.password;
+  if (resolved?.dnsServer) s.dnsServer = resolved.dnsServer;
+  if (u.kind === 'socks5' && o.socks5Auth) s.socks5Auth = o.socks5Auth;
+  if (u.kind === 'https') s.tlsVerify = o.insecure !== true;
+  return s;
+}
+
+function stripBrackets(host: string): string {
+  return /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+}
