@@ -1,2 +1,59 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+'use strict';
+// The `connect` command. ssh starts one per connection, so start-up time is
+// what users feel (test/bench/NOTES.md). This launcher is CommonJS
+// (bin/package.json), so Node never starts its ES module loader, and it runs
+// the one-file bundle dist/cli.cjs through V8's code cache dist/cli.cache:
+// bytecode for the functions a session runs, no parsing or compiling. The
+// cache is used only when it belongs to this very bundle (the build id on
+// the bundle's first line) and V8 accepts it (same V8 version and flags);
+// otherwise the bundle is compiled as usual and, when dist/ is writable, a
+// fresh cache is written at exit for the next run.
+// CONNECT_CODE_CACHE=off: never read or write it; =write: rewrite it at exit.
+if (typeof require !== 'function') {
+  import('../dist/cli.cjs'); // loaded as an ES module (no bin/package.json): no cache
+} else {
+  launch();
+}
+
+function launch() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const vm = require('node:vm');
+  const dir = path.join(__dirname, '..', 'dist');
+  const file = path.join(dir, 'cli.cjs');
+  const cacheFile = path.join(dir, 'cli.cache');
+  const mode = process.env.CONNECT_CODE_CACHE;
+  const source = fs.readFileSync(file, 'utf8');
+  const id = source.startsWith('//build ') ? source.slice(0, source.indexOf('\n') + 1) : '';
+  let cachedData;
+  if (id && mode !== 'off') {
+    try {
+      const data = fs.readFileSync(cacheFile);
+      if (data.toString('latin1', 0, id.length) === id) cachedData = data.subarray(id.length);
+    } catch {}
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+    filename: file,
+    lineOffset: -1,
+    cachedData,
+  });
+  if (id && mode !== 'off' && (mode === 'write' || !cachedData || script.cachedDataRejected)) {
+    process.once('exit', () => saveCache(script, cacheFile, id));
+  }
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dir);
+}
+
+function saveCache(script, cacheFile, id) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const tmp = `${cacheFile}.${process.pid}`;
+  try {
+    fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
+    fs.renameSync(tmp, cacheFile);
+  } catch {
+    try { fs.rmSync(tmp, { force: true }); } catch {}
+  }
+}

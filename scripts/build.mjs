@@ -1,13 +1,24 @@
 // Build: type-check and compile everything with tsc (build/, used by the
-// tests), then bundle the shipped entries with esbuild (dist/, one file per
-// entry plus lazily loaded chunks) and copy the library's declarations.
-import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, mkdirSync } from 'node:fs';
+// tests), then bundle the shipped entries with esbuild and copy the
+// library's declarations:
+//   dist/cli.cjs    the CLI, ONE CommonJS file (no chunks, no ES modules):
+//                   ssh starts it for every connection, and on Node 20 the
+//                   ES module loader alone costs several ms per start. Its
+//                   first line is `//build <id>` (hash of the bundle).
+//   dist/cli.cache  V8 code cache for cli.cjs (<id> + cachedData), made here
+//                   by running sessions through bin/connect.js (see there).
+//   dist/index.js   the library (ESM, protocol modules in lazy chunks).
+// Startup measurements behind this shape: test/bench/NOTES.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 // CONNECT_BUILD_LENIENT=1 (development only): report type errors, build anyway.
@@ -17,24 +28,133 @@ try {
   if (process.env.CONNECT_BUILD_LENIENT !== '1') process.exit(1);
 }
 
-await esbuild.build({
-  entryPoints: { cli: join(root, 'src/cli/main.ts'), index: join(root, 'src/index.ts') },
-  outdir: join(root, 'dist'),
+rmSync(dist, { recursive: true, force: true });
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // CommonJS dependencies (debug, undici) call require() for node builtins.
+};
+
+// ------------------------------------------------------------------ CLI
+
+/**
+ * commander requires node:child_process when it loads, for executable
+ * subcommands we never declare; loading it (and what it pulls in) is a
+ * measurable part of every start. Give commander a stand-in that loads
+ * the real module on first use.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-cp' } : undefined);
+    build.onLoad({ filter: /.*/, namespace: 'lazy-cp' }, () => ({
+      loader: 'js',
+      contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+    }));
+  },
+};
+
+const cli = await esbuild.build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  outfile: join(dist, 'cli.cjs'),
+  format: 'cjs',
+  write: false,
+  // import() becomes require(): the launcher runs the bundle through
+  // vm.Script, which has no loader for dynamic imports.
+  supported: { 'dynamic-import': false },
+  // relay.ts uses createRequire(import.meta.url).
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: 'var __import_meta_url=require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [lazyChildProcess],
+});
+const cliText = cli.outputFiles[0].text;
+if (/\bimport\(/.test(cliText)) throw new Error('dist/cli.cjs still contains import()');
+const buildId = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
+mkdirSync(dist, { recursive: true });
+writeFileSync(join(dist, 'cli.cjs'), `//build ${buildId}\n${cliText}`);
+
+// -------------------------------------------------------------- library
+
+await esbuild.build({
+  ...common,
+  entryPoints: { index: join(root, 'src/index.ts') },
+  outdir: dist,
+  splitting: true,
+  format: 'esm',
+  // CommonJS dependencies (debug) call require() for node builtins.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });
 
-mkdirSync(join(root, 'dist', 'types'), { recursive: true });
-cpSync(join(root, 'build', 'src'), join(root, 'dist', 'types'), {
+mkdirSync(join(dist, 'types'), { recursive: true });
+cpSync(join(root, 'build', 'src'), join(dist, 'types'), {
   recursive: true,
   filter: (p) => !p.endsWith('.js'),
 });
+
+// ----------------------------------------------------------- code cache
+
+/**
+ * Run a SOCKS5 and then an HTTP CONNECT session (and -V) through
+ * bin/connect.js with CONNECT_CODE_CACHE=write: each run loads the cache so
+ * far and rewrites it at exit, so it ends up holding the bytecode of every
+ * function a session runs. The cache fits this node's V8 only; another
+ * node rejects it and the launcher rewrites it on first run when it can.
+ */
+async function makeCodeCache() {
+  const banner = Buffer.from('SSH-2.0-build\r\n');
+  const server = createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let step = 0;
+    sock.on('error', () => sock.destroy());
+    sock.on('end', () => sock.end());
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf[0] === 5) {
+        if (step === 0 && buf.length >= 2 + buf[1]) { step = 1; buf = buf.subarray(2 + buf[1]); sock.write(Buffer.from([5, 0])); }
+        if (step === 1 && buf.length >= 7) { step = 2; sock.write(Buffer.concat([Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]), banner])); }
+      } else if (step === 0 && buf.includes('\r\n\r\n')) {
+        step = 2;
+        sock.write(Buffer.concat([Buffer.from('HTTP/1.0 200 Connection established\r\n\r\n'), banner]));
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy = `127.0.0.1:${server.address().port}`;
+  const run = (args) => new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'connect.js'), ...args], {
+      env: { PATH: process.env.PATH, LANG: 'C', CONNECT_CODE_CACHE: 'write' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) child.stdin.end();
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`connect ${args.join(' ')}: exit ${code} ${err}`))));
+    if (args[0] === '-V') child.stdin.end();
+  });
+  try {
+    await run(['-S', proxy, 'target.example', '22']);
+    await run(['-H', proxy, 'target.example', '22']);
+    await run(['-V']);
+  } finally {
+    server.close();
+  }
+}
+
+try {
+  await makeCodeCache();
+} catch (err) {
+  // Not fatal: the launcher works without a cache (and makes one itself).
+  rmSync(join(dist, 'cli.cache'), { force: true });
+  process.stderr.write(`build: no code cache: ${err.message}\n`);
+}

@@ -1,7 +1,7 @@
 /**
  * The friendly library entry (SPEC §7, modelled on Go's socks.Dial):
  *
- *   const sock = await connectTunnel({ proxy: 'socks5h://user:pw@gw:1080', host: 'db', port: 22 });
+ *   const sock = await openTunnel({ proxy: 'socks5h://user:pw@gw:1080', host: 'db', port: 22 });
  *
  * `proxy` is a URL (socks5, socks5h, socks4, socks4a, http, https), a
  * comma-separated failover list, or an array of those for a chain (first
@@ -10,7 +10,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from './errors.js';
-import { openTunnel as open } from './open.js';
+import { open } from './open.js';
 import { parseProxyUrlList, type ProxyUrl } from './config/spec.js';
 import { parseDirectList } from './config/direct.js';
 import { parseResolve } from './config/build.js';
@@ -35,11 +35,18 @@ export interface TunnelOptions {
   noProxy?: string;
   /** SOCKS5 methods to offer (default none, userpass). */
   socks5Auth?: Socks5AuthMethod[];
+  /** Cancels the attempt. */
+  signal?: AbortSignal;
 }
 
-/** Opens a tunnel; the Duplex carries bytes to and from host:port (ssh2's `sock`, http.Agent's createConnection). */
-export function connectTunnel(options: TunnelOptions): Promise<Duplex> {
-  return open(toTunnelConfig(options));
+/**
+ * Opens a tunnel; the Duplex carries bytes to and from host:port (ssh2's
+ * `sock`, http.Agent's createConnection). Takes the friendly options above,
+ * or a full TunnelConfig (what the CLI builds from argv, env and rc files).
+ */
+export function openTunnel(options: TunnelOptions | TunnelConfig, signal?: AbortSignal): Promise<Duplex> {
+  if ('target' in options) return open(options, { signal });
+  return open(toTunnelConfig(options), { signal: signal ?? options.signal });
 }
 
 /** Exported for tests and for callers that want to inspect or adjust the config. */

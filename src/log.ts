@@ -3,16 +3,53 @@
  * DEBUG=connect:* works too. Secrets never reach a logger: callers pass
  * redacted values (see `redactAuth`), and passwords are not in any object
  * that gets logged whole.
+ *
+ * Startup cost: `debug` (with tty, supports-color and ms) is loaded only
+ * when debug output can happen, i.e. when DEBUG is set or -d enables it.
+ * Until then every logger is a no-op whose `enabled` is false.
  */
-import createDebug from 'debug';
+import type { Debug, Debugger } from 'debug';
+import { createRequire } from 'node:module';
 import { format } from 'node:util';
 
-export type Logger = createDebug.Debugger;
+export interface Logger {
+  (formatter: unknown, ...args: unknown[]): void;
+  /** Whether a call would print; read it to skip costly formatting. */
+  readonly enabled: boolean;
+  readonly namespace: string;
+}
+
+let debugLib: Debug | undefined;
+
+function loadDebug(): Debug {
+  // A bundler sees the literal require('debug') and inlines the package; the
+  // plain ESM build (tsc, tests) has no `require` and resolves it at run time.
+  debugLib ??= (typeof require === 'function' ? require('debug') : createRequire(import.meta.url)('debug')) as Debug;
+  return debugLib;
+}
+
+/** DEBUG set (to anything) means `debug` must decide; unset means silence. */
+function active(): boolean {
+  return debugLib !== undefined || !!process.env['DEBUG'];
+}
 
 export function logger(namespace: string): Logger {
-  const log = createDebug(`connect:${namespace}`);
-  log.log = writeStderr;
-  return log;
+  const name = `connect:${namespace}`;
+  let real: Debugger | undefined;
+  const get = (): Debugger => {
+    if (!real) {
+      real = loadDebug()(name);
+      real.log = writeStderr;
+    }
+    return real;
+  };
+  const log = (formatter: unknown, ...args: unknown[]): void => {
+    if (active()) get()(formatter, ...args);
+  };
+  return Object.defineProperties(log, {
+    enabled: { get: () => active() && get().enabled, enumerable: true },
+    namespace: { value: name, enumerable: true },
+  }) as Logger;
 }
 
 function writeStderr(...args: unknown[]): void {
@@ -23,7 +60,7 @@ function writeStderr(...args: unknown[]): void {
 export function enableDebug(level: number, inherited = process.env.DEBUG): void {
   if (level <= 0) return;
   const ours = level >= 2 ? 'connect:*' : 'connect:*,-connect:data';
-  createDebug.enable([inherited, ours].filter(Boolean).join(','));
+  loadDebug().enable([inherited, ours].filter(Boolean).join(','));
 }
 
 export function hex(bytes: Uint8Array, max = 512): string {

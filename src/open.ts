@@ -2,25 +2,30 @@
  * open(): from a TunnelConfig to a connected stream carrying the tunnel.
  * The first hop is a TCP (or TLS) connection; every hop negotiates over the
  * stream the previous one produced, so a chain is negotiating again, and
- * failover is trying a hop's next candidate.
+ * failover is trying the first hop's next candidate.
  */
 import type { Duplex } from 'node:stream';
 import { ConnectError, describeError } from './errors.js';
 import { logger } from './log.js';
-import type { Endpoint, Hop, ProxyServer, TunnelConfig } from './config/types.js';
+import type { Endpoint, ProxyServer, TunnelConfig } from './config/types.js';
 import { matchDirect } from './config/direct.js';
+import { validateTunnel } from './config/validate.js';
 import { connectTcp } from './transport/tcp.js';
 import { raceSignal, startDeadline } from './transport/deadline.js';
 import { makeLocalResolver } from './transport/resolve.js';
 import { loadNegotiator } from './protocols/index.js';
 import { describeProxy, formatEndpoint } from './protocols/types.js';
-import { validateTunnel } from './config/validate.js';
 
 const log = logger('open');
 
-export async function openTunnel(config: TunnelConfig): Promise<Duplex> {
+export interface OpenOptions {
+  /** Cancels the attempt (library callers); -w has its own deadline in the config. */
+  signal?: AbortSignal;
+}
+
+export async function open(config: TunnelConfig, options: OpenOptions = {}): Promise<Duplex> {
   validateTunnel(config);
-  const deadline = startDeadline(config.timeoutMs, `connecting to ${formatEndpoint(config.target)}`);
+  const deadline = startDeadline(config.timeoutMs, `connecting to ${formatEndpoint(config.target)}`, options.signal);
   try {
     return await raceSignal(route(config, deadline.signal), deadline.signal);
   } finally {
@@ -37,24 +42,28 @@ async function route(config: TunnelConfig, signal: AbortSignal): Promise<Duplex>
     log('connected');
     return socket;
   }
-  let stream: Duplex | undefined;
-  for (let i = 0; i < config.hops.length; i++) {
-    const next = i + 1 < config.hops.length ? config.hops[i + 1]!.candidates[0]! : target;
-    stream = await throughHop(config, config.hops[i]!, stream, next, signal, i);
+  const next = (i: number): Endpoint | ProxyServer => config.hops[i + 1]?.candidates[0] ?? target;
+  const first = await firstHop(config, next(0), signal);
+  const chosen = [first.proxy];
+  let stream = first.stream;
+  for (let i = 1; i < config.hops.length; i++) {
+    chosen.push(config.hops[i]!.candidates[0]!);
+    stream = await negotiateVia(config, chosen, stream, next(i), signal);
   }
-  return stream!;
+  return stream;
 }
 
-/** Failover: each candidate of the hop in order; the first that negotiates wins. */
-async function throughHop(config: TunnelConfig, hop: Hop, below: Duplex | undefined, next: Endpoint, signal: AbortSignal, index: number): Promise<Duplex> {
+/** Failover: the first hop's candidates in order; the first that gets through to `next` wins. */
+async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, signal: AbortSignal): Promise<{ proxy: ProxyServer; stream: Duplex }> {
+  const { candidates } = config.hops[0]!;
   const failures: string[] = [];
-  for (const proxy of hop.candidates) {
+  for (const proxy of candidates) {
     try {
-      const stream = await negotiateVia(config, proxy, below, next, signal, index);
+      const stream = await negotiateVia(config, [proxy], await reach(config, [proxy], signal), next, signal);
       if (failures.length > 0) log('using %s (after: %s)', describeProxy(proxy), failures.join('; '));
-      return stream;
+      return { proxy, stream };
     } catch (err) {
-      if (signal.aborted || hop.candidates.length === 1 || below) throw err;
+      if (signal.aborted || candidates.length === 1) throw err;
       failures.push(describeError(err));
       log('%s failed: %s', describeProxy(proxy), describeError(err));
     }
@@ -62,26 +71,42 @@ async function throughHop(config: TunnelConfig, hop: Hop, below: Duplex | undefi
   throw new ConnectError('CONNECT', `every proxy failed: ${failures.join('; ')}`);
 }
 
-async function negotiateVia(config: TunnelConfig, proxy: ProxyServer, below: Duplex | undefined, target: Endpoint, signal: AbortSignal, index: number): Promise<Duplex> {
-  const connectFirst = () => connectTcp(proxy, { signal, keepAliveMs: config.keepAliveMs, what: describeProxy(proxy) });
-  const guards: Array<() => void> = [];
+/**
+ * A fresh stream to the last proxy of `path`, through the ones before it:
+ * the first connection, and what an HTTP retry after 407 reconnects with.
+ */
+async function reach(config: TunnelConfig, path: readonly ProxyServer[], signal: AbortSignal): Promise<Duplex> {
+  const first = path[0]!;
+  let stream: Duplex = await connectTcp(first, { signal, keepAliveMs: config.keepAliveMs, what: describeProxy(first) });
+  stream = await wrapTls(first, stream, signal);
+  for (let i = 1; i < path.length; i++) {
+    stream = await negotiate(config, path.slice(0, i), stream, path[i]!, signal);
+    stream = await wrapTls(path[i]!, stream, signal);
+  }
+  return stream;
+}
+
+/** Negotiates through the last proxy of `path` (already reached) to `target`; the TLS layer of the next hop is added here. */
+async function negotiateVia(config: TunnelConfig, path: readonly ProxyServer[], stream: Duplex, target: Endpoint | ProxyServer, signal: AbortSignal): Promise<Duplex> {
+  const through = await negotiate(config, path, stream, target, signal);
+  return 'kind' in target ? wrapTls(target, through, signal) : through;
+}
+
+async function negotiate(config: TunnelConfig, path: readonly ProxyServer[], stream: Duplex, target: Endpoint, signal: AbortSignal): Promise<Duplex> {
+  const proxy = path[path.length - 1]!;
+  const negotiator = await loadNegotiator(proxy.kind);
+  const guards = [destroyOnAbort(stream, signal)];
   const reconnect = async (): Promise<Duplex> => {
-    if (index === 0) {
-      // A reconnected stream (HTTP 407 retry) must die with the deadline too, or it keeps the process alive.
-      const again = await wrapTls(proxy, await connectFirst(), signal);
-      guards.push(destroyOnAbort(again, signal));
-      return again;
-    }
-    throw new ConnectError('PROXY_PROTOCOL', `${describeProxy(proxy)} asked to reconnect, which a chained hop cannot do`);
+    const again = await reach(config, path, signal);
+    // A reconnected stream (HTTP 407 retry) must die with the deadline too, or it keeps the process alive.
+    guards.push(destroyOnAbort(again, signal));
+    return again;
   };
-  const stream = await wrapTls(proxy, below ?? (await connectFirst()), signal);
-  log('connected to %s', describeProxy(proxy));
-  const negotiate = await loadNegotiator(proxy.kind);
-  const guard = destroyOnAbort(stream, signal);
   try {
-    return await negotiate(stream, {
+    log('negotiating with %s for %s', describeProxy(proxy), formatEndpoint(target));
+    return await negotiator(stream, {
       proxy,
-      target,
+      target: { host: target.host, port: target.port },
       resolveLocal: makeLocalResolver(config.dnsServer),
       getPassword: config.getPassword,
       reconnect,
@@ -91,7 +116,6 @@ async function negotiateVia(config: TunnelConfig, proxy: ProxyServer, below: Dup
     stream.destroy();
     throw err;
   } finally {
-    guard();
     for (const release of guards) release();
   }
 }

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import type { CliConfig, ListenConfig } from '../config/types.js';
 import { logger } from '../log.js';
-import { openTunnel } from '../open.js';
+import { open } from '../open.js';
 import { relay } from '../relay.js';
 import { HeldSession } from './held.js';
 import { listenLocal, type LocalPort } from './local-port.js';
@@ -35,7 +35,7 @@ export async function serveLocal(config: CliConfig): Promise<number> {
 
 async function openOrDrop(config: CliConfig, client: Socket): Promise<Duplex> {
   try {
-    return await openTunnel(config.tunnel);
+    return await open(config.tunnel);
   } catch (err) {
     client.destroy();
     throw err;

@@ -7,10 +7,9 @@ import { describeError } from '../errors.js';
 import { enableDebug, logger } from '../log.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
-import type { CliConfig } from '../config/types.js';
-import { openTunnel } from '../open.js';
+import type { CliConfig, PasswordSource } from '../config/types.js';
+import { open } from '../open.js';
 import { relay } from '../relay.js';
-import { makePasswordSource } from '../auth/password.js';
 
 const log = logger('main');
 
@@ -33,18 +32,27 @@ export async function main(argv: string[], programName: string): Promise<number>
   enableDebug(config.debugLevel);
   for (const warning of config.warnings) process.stderr.write(`${programName}: ${warning}\n`);
   logConfig(config);
-  config.tunnel.getPassword ??= makePasswordSource({ askpass: config.askpass });
+  config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
   if (config.listen) return (await import('./listen.js')).serveLocal(config);
   return runStdio(config);
 }
 
 async function runStdio(config: CliConfig): Promise<number> {
-  const tunnel = await openTunnel(config.tunnel);
+  const tunnel = await open(config.tunnel);
   const { stdin, stdout } = await import('./stdio.js').then((m) => m.openStdio());
   await relay(tunnel, stdin, stdout);
   tunnel.destroy();
   stdin.destroy();
   return 0;
+}
+
+/** Password prompting (askpass, `read` on the tty) is loaded only when a proxy asks. */
+function lazyPasswordSource(askpass: string | undefined): PasswordSource {
+  let source: Promise<PasswordSource> | undefined;
+  return async (req) => {
+    source ??= import('../auth/password.js').then((m) => m.makePasswordSource({ askpass }));
+    return (await source)(req);
+  };
 }
 
 function logConfig(config: CliConfig): void {

@@ -18,8 +18,12 @@ export const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 export type HandledSignal = (typeof HANDLED_SIGNALS)[number];
 
 export interface SignalOptions {
-  /** Where relayed data goes; flushed before exit (default process.stdout). */
-  output?: Writable;
+  /**
+   * Where relayed data goes, flushed before exit (default process.stdout).
+   * A function when the output is opened later (src/cli/stdio.ts opens its own
+   * socket on fd 1 once the tunnel is up): called at signal time.
+   */
+  output?: Writable | (() => Writable | undefined);
   /** At most this long for the flush (default 500 ms): the whole exit stays under 1 s. */
   graceMs?: number;
   /** Ends the process (default process.exit); replaceable for tests. */
@@ -34,10 +38,11 @@ export function exitCodeFor(signal: HandledSignal): number {
 /**
  * Installs the handlers; returns a function that removes them. `onSignal`
  * runs first (synchronously; errors in it are ignored) and should stop new
- * input, e.g. `tunnel.destroy()`.
+ * input, e.g. `() => { tunnel?.unpipe(); tunnel?.pause(); }`.
  */
 export function installSignalHandlers(onSignal: (signal: HandledSignal) => void = () => {}, opts: SignalOptions = {}): () => void {
-  const output = opts.output ?? process.stdout;
+  const outputNow = (): Writable | undefined =>
+    typeof opts.output === 'function' ? opts.output() : (opts.output ?? process.stdout);
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let exiting = false;
   const handler = (signal: HandledSignal) => {
@@ -46,7 +51,8 @@ export function installSignalHandlers(onSignal: (signal: HandledSignal) => void 
     exiting = true;
     log('%s received; exiting with %d', signal, code);
     try { onSignal(signal); } catch { /* exiting anyway */ }
-    void flush(output, opts.graceMs ?? 500).then(() => exit(code));
+    const output = outputNow();
+    void (output ? flush(output, opts.graceMs ?? 500) : Promise.resolve()).then(() => exit(code));
   };
   for (const sig of HANDLED_SIGNALS) process.on(sig, handler);
   return () => {

@@ -1,7 +1,8 @@
 /**
  * The impure edge of configuration: reads /etc/connectrc, ~/.connectrc
  * (home from the passwd entry, as connect.c), /etc/services, the login
- * name and network interfaces, then hands everything to the pure builders.
+ * name and (for -D only) network interfaces, then hands everything to the
+ * pure builders. /etc/services is read only when a service name is looked up.
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces, userInfo } from 'node:os';
@@ -37,7 +38,8 @@ export function readBuildInputs(env: Record<string, string | undefined> = proces
     const text = readText(path);
     if (text !== undefined) rcFiles.push({ path, text });
   }
-  return { env, rcFiles, loginName: name, networkInterfaces: networkInterfaces() };
+  // Read only when -D asks for local networks (a getter: the builder stays pure).
+  return { env, rcFiles, loginName: name, get networkInterfaces() { return networkInterfaces(); } };
 }
 
 /** Service names from /etc/services, read on first use. */

@@ -7,13 +7,22 @@ export interface Deadline {
   clear(): void;
 }
 
-export function startDeadline(timeoutMs: number | undefined, what: string): Deadline {
+/** A signal that aborts after `timeoutMs` (if set) or when `outer` aborts. */
+export function startDeadline(timeoutMs: number | undefined, what: string, outer?: AbortSignal): Deadline {
   const controller = new AbortController();
-  if (timeoutMs === undefined || timeoutMs <= 0) return { signal: controller.signal, clear: () => {} };
-  const timer = setTimeout(() => {
-    controller.abort(new ConnectError('TIMEOUT', `timed out after ${timeoutMs / 1000} s ${what}`));
-  }, timeoutMs);
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+  const onOuterAbort = () => controller.abort(outer!.reason);
+  if (outer?.aborted) onOuterAbort();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = timeoutMs !== undefined && timeoutMs > 0
+    ? setTimeout(() => controller.abort(new ConnectError('TIMEOUT', `timed out after ${timeoutMs / 1000} s ${what}`)), timeoutMs)
+    : undefined;
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuterAbort);
+    },
+  };
 }
 
 /** Reject with the signal's reason as soon as it aborts. */

@@ -11,7 +11,7 @@ import { ConnectError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ProxyServer } from '../config/types.js';
 import { formatEndpoint } from '../protocols/types.js';
-import { trustedCas } from './trust.js';
+import { trustedContext } from './trust.js';
 
 const log = logger('tls');
 
@@ -24,7 +24,7 @@ export function startTls(stream: Duplex, proxy: ProxyServer, signal: AbortSignal
     ALPNProtocols: ['http/1.1'],
   };
   if (isIP(proxy.host) === 0) options.servername = proxy.host.replace(/\.$/, '');
-  if (verify) options.ca = trustedCas();
+  if (verify) options.secureContext = trustedContext();
   return handshake(connect(options), stream, proxy, signal, verify);
 }
 

@@ -43,16 +43,23 @@ export function expectedSha256(bytes: number, seed = 1): string {
   return h.digest('hex');
 }
 
-/** SHA-256 (hex) and byte count of everything a stream yields until it ends. */
-export async function sha256(stream: NodeJS.ReadableStream): Promise<{ hex: string; bytes: number }> {
+/**
+ * SHA-256 (hex) and byte count of everything a stream yields until it ends.
+ * Uses events, not `for await`: the async iterator destroys the stream at
+ * EOF, which would cut off a socket that still has bytes to send.
+ */
+export function sha256(stream: NodeJS.ReadableStream): Promise<{ hex: string; bytes: number }> {
   const h = createHash('sha256');
   let bytes = 0;
-  for await (const chunk of stream) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    bytes += b.length;
-    h.update(b);
-  }
-  return { hex: h.digest('hex'), bytes };
+  return new Promise((resolve, reject) => {
+    stream.on('data', (chunk: Buffer | string) => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      bytes += b.length;
+      h.update(b);
+    });
+    stream.once('end', () => resolve({ hex: h.digest('hex'), bytes }));
+    stream.once('error', reject);
+  });
 }
 
 /** Collects a whole (small) stream. */

@@ -16,7 +16,7 @@ import { testCa } from '../helpers/test-ca.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
 import { REPO_ROOT, runConnect, runProcess } from '../helpers/run.js';
 import { startSocks5Server } from '../demo/socks5-server.js';
-import { openTunnel } from '../../src/open.js';
+import { openTunnel } from '../../src/api.js';
 
 const BANNER = 'SSH-2.0-tls-test\r\n';
 let proxy: HttpsProxy;
