@@ -18,6 +18,9 @@ import { describeProxy, formatEndpoint } from './protocols/types.js';
 
 const log = logger('open');
 
+/** With failover and no -w, each candidate still gets this long. */
+export const DEFAULT_ATTEMPT_MS = 10_000;
+
 export interface OpenOptions {
   /** Cancels the attempt (library callers); -w has its own deadline in the config. */
   signal?: AbortSignal;
@@ -25,7 +28,10 @@ export interface OpenOptions {
 
 export async function open(config: TunnelConfig, options: OpenOptions = {}): Promise<Duplex> {
   validateTunnel(config);
-  const deadline = startDeadline(config.timeoutMs, `connecting to ${formatEndpoint(config.target)}`, options.signal);
+  // With failover, -w bounds each attempt (see firstHop), so the whole gets one -w per candidate.
+  const attempts = config.hops[0]?.candidates.length ?? 1;
+  const overallMs = config.timeoutMs === undefined ? undefined : config.timeoutMs * attempts;
+  const deadline = startDeadline(overallMs, `connecting to ${formatEndpoint(config.target)}`, options.signal);
   try {
     return await raceSignal(route(config, deadline.signal), deadline.signal);
   } finally {
@@ -58,14 +64,18 @@ async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, sign
   const { candidates } = config.hops[0]!;
   const failures: string[] = [];
   for (const proxy of candidates) {
+    const attempt = candidates.length > 1 ? startDeadline(config.timeoutMs ?? DEFAULT_ATTEMPT_MS, `waiting for ${describeProxy(proxy)}`, signal) : undefined;
+    const bounded = attempt?.signal ?? signal;
     try {
-      const stream = await negotiateVia(config, [proxy], await reach(config, [proxy], signal), next, signal);
+      const stream = await raceSignal(reach(config, [proxy], bounded).then((s) => negotiateVia(config, [proxy], s, next, bounded)), bounded);
       if (failures.length > 0) log('using %s (after: %s)', describeProxy(proxy), failures.join('; '));
       return { proxy, stream };
     } catch (err) {
       if (signal.aborted || candidates.length === 1) throw err;
       failures.push(describeError(err));
       log('%s failed: %s', describeProxy(proxy), describeError(err));
+    } finally {
+      attempt?.clear();
     }
   }
   throw new ConnectError('CONNECT', `every proxy failed: ${failures.join('; ')}`);
@@ -128,6 +138,7 @@ async function wrapTls(proxy: ProxyServer, stream: Duplex, signal: AbortSignal):
 
 function destroyOnAbort(stream: Duplex, signal: AbortSignal): () => void {
   const onAbort = () => stream.destroy(signal.reason as Error);
+  if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
 }

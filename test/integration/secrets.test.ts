@@ -1,0 +1,126 @@
+// Secrets never reach any output (SPEC §6, SECURITY.md): with -dd, SOCKS5
+// user/password and HTTP Basic passwords — raw, base64 (alone and as
+// user:password) or hex-dumped — appear neither on stdout nor on stderr, on
+// success or failure; a password on the command line draws a warning.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSocks5Server } from '../demo/socks5-server.js';
+import { bannerServer, httpAuthScript, startRecordingPeer } from '../helpers/peers.js';
+import { runConnect, type RunResult } from '../helpers/run.js';
+
+const USER = 'alice';
+const PASSWORD = 'S3cr3t-p4ssw0rd!';
+const BANNER = 'SSH-2.0-secrets\r\n';
+
+/** Every form in which the password could leak. */
+function leakForms(password: string, user = USER): string[] {
+  const hexSpaced = Buffer.from(password).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  return [
+    password,
+    Buffer.from(password).toString('base64'),
+    Buffer.from(`${user}:${password}`).toString('base64'),
+    Buffer.from(password).toString('hex'),
+    hexSpaced,
+    encodeURIComponent(password),
+  ];
+}
+
+function assertNoSecret(r: RunResult, password = PASSWORD): void {
+  const out = r.stdout.toString('latin1');
+  for (const form of leakForms(password)) {
+    assert.ok(!r.stderr.includes(form), `stderr shows the password as ${JSON.stringify(form)}:\n${r.stderr}`);
+    assert.ok(!out.includes(form), `stdout shows the password as ${JSON.stringify(form)}`);
+  }
+}
+
+test('-dd with SOCKS5 user/password (SOCKS5_PASSWD): relayed, password never shown', async (t) => {
+  const { server, port } = await startSocks5Server({ userPass: { user: USER, password: PASSWORD } });
+  t.after(() => server.close());
+  const target = await bannerServer(BANNER, { t, then: 'echo' });
+  const r = await runConnect(['-dd', '-S', `${USER}@127.0.0.1:${port}`, '127.0.0.1', String(target.port)], {
+    env: { SOCKS5_PASSWD: PASSWORD }, stdin: Buffer.from('client data\n'),
+  });
+  assert.equal(r.stdout.toString(), `${BANNER}client data\n`, r.stderr);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /xx|xxxx/, '-dd shows the auth request, redacted');
+  assertNoSecret(r);
+});
+
+test('-dd with a wrong SOCKS5 password: fails, password never shown', async (t) => {
+  const { server, port } = await startSocks5Server({ userPass: { user: USER, password: 'another-one' } });
+  t.after(() => server.close());
+  const r = await runConnect(['-dd', '-S', `${USER}@127.0.0.1:${port}`, '127.0.0.1', '22'], { env: { SOCKS5_PASSWD: PASSWORD } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /authentication failed|rejected/i);
+  assertNoSecret(r);
+});
+
+test('-dd with HTTP Basic (HTTP_PROXY_PASSWORD): password and base64 never shown', async (t) => {
+  const peer = await startRecordingPeer(httpAuthScript({ banner: BANNER }), { t });
+  const r = await runConnect(['-dd', '-H', `${USER}@127.0.0.1:${peer.port}`, 'target.example', '22'], {
+    env: { HTTP_PROXY_PASSWORD: PASSWORD },
+  });
+  if (/not implemented/.test(r.stderr)) return t.skip('HTTP negotiation not implemented yet');
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  // The proxy did get the credentials: this test checks where they went, not whether they were sent.
+  const sent = (await peer.connection(1)).received.toString('latin1');
+  assert.ok(sent.includes(Buffer.from(`${USER}:${PASSWORD}`).toString('base64')), sent);
+  assertNoSecret(r);
+});
+
+test('-dd with HTTP Basic rejected twice: fails, password never shown', async (t) => {
+  const challenge = { status: 407 as const, headers: { 'Proxy-Authenticate': 'Basic realm="x"' } };
+  const { httpScript } = await import('../helpers/peers.js');
+  const peer = await startRecordingPeer(httpScript(challenge), { t });
+  const r = await runConnect(['-dd', '-H', `${USER}@127.0.0.1:${peer.port}`, 'target.example', '22'], {
+    env: { HTTP_PROXY_PASSWORD: PASSWORD },
+  });
+  if (/not implemented/.test(r.stderr)) return t.skip('HTTP negotiation not implemented yet');
+  assert.equal(r.code, 1);
+  assertNoSecret(r);
+});
+
+test('a password in -x draws a warning that does not repeat it', async (t) => {
+  const { server, port } = await startSocks5Server({ userPass: { user: USER, password: PASSWORD } });
+  t.after(() => server.close());
+  const target = await bannerServer(BANNER, { t });
+  const r = await runConnect(['-d', '-x', `socks5h://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`, '127.0.0.1', String(target.port)]);
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.match(r.stderr, /warning: .*password.*command line/i);
+  assertNoSecret(r);
+});
+
+test('user:password in -S draws a warning that does not repeat it', async (t) => {
+  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const r = await runConnect(['-w', '1', '-S', `${USER}:${PASSWORD}@127.0.0.1:${peer.port}`, 'host', '22']);
+  assert.match(r.stderr, /warning: .*password.*command line/i);
+  assertNoSecret(r);
+});
+
+test('no warning without a password on the command line', async (t) => {
+  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const r = await runConnect(['-w', '1', '-S', `${USER}@127.0.0.1:${peer.port}`, 'host', '22'], { env: { SOCKS5_PASSWD: PASSWORD } });
+  assert.doesNotMatch(r.stderr, /warning/i);
+});
+
+test('errors about a -x URL never print its password', async () => {
+  for (const url of [
+    `socks5://${USER}:${PASSWORD}@127.0.0.1:99999`,
+    `socks5://${USER}:${PASSWORD}@:1080`,
+    `bogus://${USER}:${PASSWORD}@127.0.0.1:1080`,
+    `http://${USER}:${PASSWORD}@[zz]:80`,
+  ]) {
+    const r = await runConnect(['-x', url, 'host', '22']);
+    assert.equal(r.code, 1, url);
+    assertNoSecret(r);
+  }
+});
+
+test('errors about a password too long for SOCKS5 never print it', async () => {
+  const long = `${PASSWORD}${'z'.repeat(300)}`;
+  const r = await runConnect(['-S', `${USER}@127.0.0.1:1`, 'host', '22'], { env: { SOCKS5_PASSWD: long } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /password/);
+  assertNoSecret(r, long);
+  assertNoSecret(r, PASSWORD);
+});
