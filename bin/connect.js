@@ -42,7 +42,9 @@ function launch() {
     process.once('exit', () => saveCache(script, cacheFile, id));
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };
-  script.runInThisContext()(module.exports, require('node:module').createRequire(file), module, file, dir);
+  // The bundle requires node builtins only, so this file's own require()
+  // serves (createRequire would load node:module, ~0.3 ms, for nothing).
+  script.runInThisContext()(module.exports, require, module, file, dir);
 }
 
 function saveCache(script, cacheFile, id) {

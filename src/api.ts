@@ -11,7 +11,7 @@
 import type { Duplex } from 'node:stream';
 import { ConnectError } from './errors.js';
 import { open } from './open.js';
-import { parseProxyUrlList, type ProxyUrl } from './config/spec.js';
+import { parseProxyUrlList, stripBrackets, type ProxyUrl } from './config/spec.js';
 import { parseDirectList } from './config/direct.js';
 import { parseResolve } from './config/build.js';
 import type { PasswordSource, ProxyServer, Socks5AuthMethod, TunnelConfig } from './config/types.js';
@@ -73,8 +73,4 @@ function server(u: ProxyUrl, o: TunnelOptions, resolved: { mode: ProxyServer['re
   if (u.kind === 'socks5' && o.socks5Auth) s.socks5Auth = o.socks5Auth;
   if (u.kind === 'https') s.tlsVerify = o.insecure !== true;
   return s;
-}
-
-function stripBrackets(host: string): string {
-  return /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
 }

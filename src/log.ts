@@ -9,7 +9,6 @@
  * Until then every logger is a no-op whose `enabled` is false.
  */
 import type { Debug, Debugger } from 'debug';
-import { createRequire } from 'node:module';
 import { format } from 'node:util';
 
 export interface Logger {
@@ -23,8 +22,11 @@ let debugLib: Debug | undefined;
 
 function loadDebug(): Debug {
   // A bundler sees the literal require('debug') and inlines the package; the
-  // plain ESM build (tsc, tests) has no `require` and resolves it at run time.
-  debugLib ??= (typeof require === 'function' ? require('debug') : createRequire(import.meta.url)('debug')) as Debug;
+  // plain ESM build (tsc, tests) has no `require` and resolves it at run time
+  // (node:module is not imported up front: loading it costs every start).
+  debugLib ??= (typeof require === 'function'
+    ? require('debug')
+    : process.getBuiltinModule('node:module').createRequire(import.meta.url)('debug')) as Debug;
   return debugLib;
 }
 

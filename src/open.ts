@@ -44,7 +44,7 @@ async function route(config: TunnelConfig, signal: AbortSignal): Promise<Duplex>
   if (config.hops.length === 0 || matchDirect(config.direct, target.host)) {
     log('connecting directly to %s', formatEndpoint(target));
     const host = config.dnsServer ? await resolveOrFail(config, target.host, signal) : target.host;
-    const socket = await connectTcp({ host, port: target.port }, { signal, keepAliveMs: config.keepAliveMs, what: 'target' });
+    const socket = await connectTcp({ host, port: target.port }, { signal, keepAliveMs: config.keepAliveMs, what: `target ${formatEndpoint(target)}` });
     log('connected');
     return socket;
   }

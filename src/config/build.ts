@@ -8,7 +8,7 @@ import { ConnectError } from '../errors.js';
 import type { OptionArgs, ParsedArgs } from '../cli/args.js';
 import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
 import { firstParam, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
-import { parseProxyUrlList, parseServerSpecList, type ProxyUrl, type ServerSpec } from './spec.js';
+import { parseProxyUrlList, parseServerSpecList, stripBrackets, type ProxyUrl, type ServerSpec } from './spec.js';
 import type { CliConfig, Hop, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
 
 export interface BuildInputs {
@@ -70,7 +70,7 @@ export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
   const askpass = params.get('SSH_ASKPASS');
   return {
     tunnel: {
-      target: { host: args.host, port: args.port },
+      target: { host: stripBrackets(args.host), port: args.port },
       hops: core.hops,
       direct: core.direct,
       ...(core.dnsServer !== undefined && { dnsServer: core.dnsServer }),

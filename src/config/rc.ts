@@ -37,7 +37,7 @@ export function parseRc(text: string, path: string): RcResult {
     }
     const name = line.slice(0, eq).replace(BLANKS, '');
     if (!RC_NAMES.has(name)) {
-      warnings.push(`${where}: unknown parameter \`${name}'`);
+      warnings.push(`${where}: unknown parameter \`${JSON.stringify(name).slice(1, -1)}'`);
       return;
     }
     values.set(name, line.slice(eq + 1).replace(BLANKS, ''));

@@ -22,7 +22,13 @@ export interface SpecContext {
 }
 
 function fail(ctx: SpecContext, spec: string, why: string): never {
-  throw new ConnectError(ctx.code, `invalid proxy '${spec}' (${ctx.source}): ${why}`);
+  throw new ConnectError(ctx.code, `invalid proxy ${quoteSafely(spec)} (${ctx.source}): ${why}`);
+}
+
+/** For error messages: a URL password masked, control characters escaped, on one line. */
+export function quoteSafely(text: string): string {
+  const masked = text.replace(/^([a-z0-9+.-]+:\/\/[^:@/]*):[^@/]*@/i, '$1:xxxx@');
+  return JSON.stringify(masked);
 }
 
 /** `[user@]host[:port]`, `http://` prefix any case (the rest from the next `/` dropped). */
@@ -124,4 +130,9 @@ export function parseProxyUrlList(text: string, ctx: SpecContext): ProxyUrl[] {
 /** `host1:1080,host2:1080`: failover candidates for a classic spec. */
 export function parseServerSpecList(text: string, defaultPort: number, ctx: SpecContext): ServerSpec[] {
   return text.split(',').map((item) => parseServerSpec(item.trim(), defaultPort, ctx));
+}
+
+/** `[::1]` → `::1`: a bracketed IPv6 literal as a plain address; anything else as given. */
+export function stripBrackets(host: string): string {
+  return /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
 }

@@ -80,17 +80,22 @@ function validateUser(proxy: ProxyServer, where: string): void {
   // SOCKS4 ends the user id with NUL; HTTP Digest quotes it in a header.
   if (/\p{Cc}/u.test(user)) bad(`user for ${where} contains a control character`);
   const n = Buffer.byteLength(user, 'utf8');
-  if (proxy.kind === 'socks5' && n > SOCKS5_MAX_CREDENTIAL) {
-    bad(`user for ${where} is ${n} bytes long; SOCKS5 allows at most ${SOCKS5_MAX_CREDENTIAL}`);
+  if ((proxy.kind === 'socks5' || proxy.kind === 'socks4') && n > SOCKS5_MAX_CREDENTIAL) {
+    bad(`user for ${where} is ${n} bytes long; ${proxy.kind.toUpperCase()} allows at most ${SOCKS5_MAX_CREDENTIAL}`);
   }
   if (n > MAX_NAME) bad(`user for ${where} is ${n} bytes long (at most ${MAX_NAME})`);
 }
 
-/** A SOCKS5 proxy gets a name (atyp 3) for anything but an IPv6 literal: one length byte. */
+/**
+ * A SOCKS5 proxy gets a name (atyp 3) for anything but an IPv6 literal: one
+ * length byte. SOCKS4a names get the same limit (src/protocols/socks4-wire.ts).
+ */
 function checkNameFor(via: ProxyServer, next: Endpoint, what: string): void {
-  if (via.kind !== 'socks5' || typeof next?.host !== 'string' || isIPv6(next.host) || isIPv4(next.host)) return;
+  if (via.kind !== 'socks5' && via.kind !== 'socks4') return;
+  if (typeof next?.host !== 'string' || isIPv6(next.host) || isIPv4(next.host)) return;
   const n = Buffer.byteLength(next.host, 'utf8');
-  if (n > SOCKS5_MAX_NAME) bad(`${what} is ${n} bytes long; SOCKS5 allows at most ${SOCKS5_MAX_NAME}`);
+  const name = via.kind === 'socks5' ? 'SOCKS5' : 'SOCKS4a';
+  if (n > SOCKS5_MAX_NAME) bad(`${what} is ${n} bytes long; ${name} allows at most ${SOCKS5_MAX_NAME}`);
 }
 
 /** A value as it may appear in an error: quoted, escaped, shortened. */

@@ -20,7 +20,7 @@ export class HandshakeReader {
   private failure: Error | undefined;
   private readonly onData = (chunk: Buffer) => this.push(chunk);
   private readonly onEnd = () => this.fail(this.closedError());
-  private readonly onError = (err: Error) => this.fail(err);
+  private readonly onError = (err: Error) => this.fail(this.socketError(err));
 
   /** `peer` names the other side in errors, e.g. "SOCKS5 proxy 10.0.0.1:1080". */
   constructor(private readonly stream: Duplex, private readonly peer: string, private readonly maxBuffered = 64 * 1024) {
@@ -112,6 +112,14 @@ export class HandshakeReader {
     const pending = this.pending;
     this.pending = undefined;
     pending?.reject(this.failure);
+  }
+
+  /** A socket error as a ConnectError naming the peer (an abort's own ConnectError passes through). */
+  private socketError(err: Error): ConnectError {
+    if (err instanceof ConnectError) return err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'ECONNRESET' ? 'reset the connection' : code === 'EPIPE' ? 'closed the connection' : `failed (${err.message})`;
+    return new ConnectError('PROXY_PROTOCOL', `${this.peer} ${what} during the handshake`, { cause: err });
   }
 
   private closedError(): ConnectError {

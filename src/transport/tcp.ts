@@ -2,13 +2,12 @@
 import { connect, type Socket } from 'node:net';
 import { ConnectError } from '../errors.js';
 import type { Endpoint } from '../config/types.js';
-import { formatEndpoint } from '../protocols/types.js';
 
 export interface TcpOptions {
   signal: AbortSignal;
   /** Enable TCP keepalive with this initial delay (ms). */
   keepAliveMs?: number;
-  /** Names the far side in errors, e.g. "SOCKS5 proxy p:1080". */
+  /** Names the far side (with its address) in errors, e.g. "SOCKS5 proxy p:1080". */
   what: string;
 }
 
@@ -19,7 +18,7 @@ export function connectTcp(to: Endpoint, opts: TcpOptions): Promise<Socket> {
     const fail = (err: Error) => {
       opts.signal.removeEventListener('abort', onAbort);
       socket.destroy();
-      reject(err instanceof ConnectError ? err : connectFailure(to, opts.what, err));
+      reject(err instanceof ConnectError ? err : connectFailure(opts.what, err));
     };
     if (opts.signal.aborted) return fail(opts.signal.reason as Error);
     opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -33,11 +32,11 @@ export function connectTcp(to: Endpoint, opts: TcpOptions): Promise<Socket> {
   });
 }
 
-function connectFailure(to: Endpoint, what: string, err: Error): ConnectError {
+function connectFailure(what: string, err: Error): ConnectError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA') {
-    return new ConnectError('DNS', `cannot resolve ${what} ${to.host}: ${code}`, { cause: err });
+    return new ConnectError('DNS', `cannot resolve ${what}: ${code}`, { cause: err });
   }
   const why = code === 'ECONNREFUSED' ? 'connection refused' : err.message;
-  return new ConnectError('CONNECT', `cannot connect to ${what} ${formatEndpoint(to)}: ${why}`, { cause: err });
+  return new ConnectError('CONNECT', `cannot connect to ${what}: ${why}`, { cause: err });
 }

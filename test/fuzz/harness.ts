@@ -66,11 +66,13 @@ export async function startCaseServer(c: Case): Promise<{ port: number; sent: Bu
   return { port, sent, close };
 }
 
+/** As src/transport/tcp.ts: a failed connection is a ConnectError('CONNECT'). */
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ port, host: '127.0.0.1' });
-    s.once('connect', () => { s.off('error', reject); resolve(s); });
-    s.once('error', reject);
+    const fail = (err: Error) => reject(new ConnectError('CONNECT', `cannot connect to proxy: ${err.message}`));
+    s.once('connect', () => { s.off('error', fail); resolve(s); });
+    s.once('error', fail);
   });
 }
 

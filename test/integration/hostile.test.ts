@@ -36,6 +36,7 @@ const badInput: Array<{ name: string; args: (p: number) => string[]; env?: Recor
   { name: '256-byte SOCKS5 host name', args: (p) => ['-S', `127.0.0.1:${p}`, 'b'.repeat(256), '22'], error: /256 bytes/ },
   { name: 'CR/LF in an HTTP target', args: (p) => ['-H', `127.0.0.1:${p}`, 'evil\r\nX-Injected: 1', '22'], error: /control character/ },
   { name: 'LF in a SOCKS5 target', args: (p) => ['-S', `127.0.0.1:${p}`, 'evil\nhost', '22'], error: /control character/ },
+  { name: '300-byte SOCKS4a host name', args: (p) => ['-4', '-R', 'remote', '-S', `127.0.0.1:${p}`, 'd'.repeat(300), '22'], error: /300 bytes.*SOCKS4a/ },
   { name: 'NUL in a SOCKS4a target', args: (p) => ['-4', '-R', 'remote', '-S', `127.0.0.1:${p}`, 'evil\u0001host', '22'], error: /control character/ },
   { name: 'space in a telnet target', args: (p) => ['-T', `127.0.0.1:${p}`, 'evil host', '22'], error: /control character or a space/ },
   { name: '@ in a target', args: (p) => ['-S', `127.0.0.1:${p}`, 'user@host', '22'], error: /not allowed/ },
@@ -295,3 +296,36 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]
     assert.ok(performance.now() - sentAt < 1000, `took ${Math.round(performance.now() - sentAt)} ms`);
   });
 }
+
+// validateTunnel on its own: what the library API (openTunnel) gets too.
+test('validateTunnel: accepts good configs, refuses bad ones with BAD_INPUT, never echoes a password', async () => {
+  const { validateTunnel } = await import('../../src/config/validate.js');
+  const { ConnectError } = await import('../../src/errors.js');
+  type Config = Parameters<typeof validateTunnel>[0];
+  const proxy = { kind: 'socks5' as const, host: '127.0.0.1', port: 1080, resolve: 'remote' as const, user: 'u', password: 'pw' };
+  const cfg = (target: { host: string; port: number }, hops = [{ candidates: [proxy] }]): Config => ({ target, hops, direct: [] });
+  for (const host of ['example.com', '::1', 'fe80::1%eth0', '10.0.0.1', 'bücher.example', 'a'.repeat(255), '_srv.x-y.example']) {
+    assert.doesNotThrow(() => validateTunnel(cfg({ host, port: 22 })), host);
+  }
+  assert.doesNotThrow(() => validateTunnel(cfg({ host: 'a'.repeat(600), port: 22 }, [])), 'direct: no SOCKS5 limit');
+  const secret = 'TOP-SECRET-pw';
+  const bad: Config[] = [
+    cfg({ host: '', port: 22 }), cfg({ host: 'a b', port: 22 }), cfg({ host: 'a\u0085b', port: 22 }),
+    cfg({ host: 'a\u2028b', port: 22 }), cfg({ host: 'x', port: 0 }), cfg({ host: 'x', port: 65536 }),
+    cfg({ host: 'x', port: 22.5 }), cfg({ host: 'x', port: Number.NaN }), cfg({ host: '[::1]', port: 22 }),
+    cfg({ host: 'a'.repeat(256), port: 22 }),
+    cfg({ host: 'x', port: 22 }, [{ candidates: [{ ...proxy, password: secret.repeat(30) }] }]),
+    cfg({ host: 'x', port: 22 }, [{ candidates: [{ ...proxy, host: 'p\r\nq' }] }]),
+    cfg({ host: 'x', port: 22 }, [{ candidates: [] }]),
+    cfg({ host: 'x', port: 22 }, [{ candidates: [{ ...proxy, kind: 'ftp' as never }] }]),
+    cfg({ host: 'x', port: 22 }, [{ candidates: [{ ...proxy, user: 'a\u0000b' }] }]),
+  ];
+  for (const c of bad) {
+    assert.throws(() => validateTunnel(c), (e: unknown) => {
+      assert.ok(e instanceof ConnectError && e.code === 'BAD_INPUT', String(e));
+      assert.doesNotMatch(e.message, /[\r\n\u2028]/);
+      assert.ok(!e.message.includes(secret));
+      return true;
+    }, JSON.stringify(c.target));
+  }
+});
