@@ -11,7 +11,6 @@
  * Bytes already buffered in a stream (put back by the handshake reader)
  * are written first, in order.
  */
-import { createRequire } from 'node:module';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { hex, logger } from './log.js';
 
@@ -123,7 +122,7 @@ function quietJit(): void {
   if (jitQuiet) return;
   jitQuiet = true;
   try {
-    (createRequire(import.meta.url)('node:v8') as typeof import('node:v8')).setFlagsFromString('--no-opt');
+    process.getBuiltinModule('node:v8').setFlagsFromString('--no-opt');
   } catch {
     /* only a memory saving */
   }

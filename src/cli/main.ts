@@ -1,19 +1,26 @@
 /**
- * The CLI: argv → config → tunnel → relay → exit status. Nothing here
- * calls process.exit: it sets exitCode and lets pending stdout writes drain.
+ * The CLI: argv → config → tunnel → relay → exit status. It sets exitCode
+ * and lets pending stdout writes drain; only a signal (SIGTERM, SIGINT,
+ * SIGHUP) ends the process early, through the `exit` the entry point below
+ * passes in, after a short flush.
  */
 import { basename } from 'node:path';
 import { describeError } from '../errors.js';
 import { enableDebug, logger } from '../log.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
+import type { Duplex, Writable } from 'node:stream';
 import type { CliConfig, PasswordSource } from '../config/types.js';
+import { validateTunnel } from '../config/validate.js';
 import { open } from '../open.js';
 import { relay } from '../relay.js';
+import { installSignalHandlers } from './signals.js';
+
+export type Exit = (code: number) => void;
 
 const log = logger('main');
 
-export async function main(argv: string[], programName: string): Promise<number> {
+export async function main(argv: string[], programName: string, exit: Exit): Promise<number> {
   const parsed = parseArgs(argv, { programName, lookupPort: systemPortLookup() });
   switch (parsed.kind) {
     case 'usage':
@@ -33,13 +40,21 @@ export async function main(argv: string[], programName: string): Promise<number>
   for (const warning of config.warnings) process.stderr.write(`${programName}: ${warning}\n`);
   logConfig(config);
   config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
-  if (config.listen) return (await import('./listen.js')).serveLocal(config);
-  return runStdio(config);
+  if (config.listen) {
+    validateTunnel(config.tunnel); // fail now, not when the first client arrives
+    return (await import('./listen.js')).serveLocal(config);
+  }
+  return runStdio(config, exit);
 }
 
-async function runStdio(config: CliConfig): Promise<number> {
-  const tunnel = await open(config.tunnel);
+async function runStdio(config: CliConfig, exit: Exit): Promise<number> {
+  let tunnel: Duplex | undefined;
+  let output: Writable | undefined;
+  // On a signal: take in nothing more, flush what already arrived, exit 128+signo.
+  installSignalHandlers(() => { tunnel?.unpipe(); tunnel?.pause(); }, { output: () => output ?? process.stdout, exit });
+  tunnel = await open(config.tunnel);
   const { stdin, stdout } = await import('./stdio.js').then((m) => m.openStdio());
+  output = stdout;
   await relay(tunnel, stdin, stdout);
   tunnel.destroy();
   stdin.destroy();
@@ -68,7 +83,8 @@ function logConfig(config: CliConfig): void {
 }
 
 const programName = basename(process.argv[1] ?? 'connect').replace(/\.js$/, '');
-main(process.argv.slice(2), programName).then(
+// The entry point: the one place that may end the process at once.
+main(process.argv.slice(2), programName, (code) => process.exit(code)).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     process.stderr.write(`${programName}: ${describeError(err)}\n`);

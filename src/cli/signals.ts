@@ -26,8 +26,8 @@ export interface SignalOptions {
   output?: Writable | (() => Writable | undefined);
   /** At most this long for the flush (default 500 ms): the whole exit stays under 1 s. */
   graceMs?: number;
-  /** Ends the process (default process.exit); replaceable for tests. */
-  exit?: (code: number) => void;
+  /** Ends the process: the entry point passes process.exit (tests pass a spy). */
+  exit: (code: number) => void;
 }
 
 /** 128 + signal number, as a shell reports a process killed by that signal. */
@@ -40,10 +40,10 @@ export function exitCodeFor(signal: HandledSignal): number {
  * runs first (synchronously; errors in it are ignored) and should stop new
  * input, e.g. `() => { tunnel?.unpipe(); tunnel?.pause(); }`.
  */
-export function installSignalHandlers(onSignal: (signal: HandledSignal) => void = () => {}, opts: SignalOptions = {}): () => void {
+export function installSignalHandlers(onSignal: (signal: HandledSignal) => void, opts: SignalOptions): () => void {
   const outputNow = (): Writable | undefined =>
     typeof opts.output === 'function' ? opts.output() : (opts.output ?? process.stdout);
-  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const { exit } = opts;
   let exiting = false;
   const handler = (signal: HandledSignal) => {
     const code = exitCodeFor(signal);

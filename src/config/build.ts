@@ -3,7 +3,8 @@
  * caller (load.ts) passes in env, rc file texts, login name and network
  * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { isIPv6Literal } from './address.js';
 import { ConnectError } from '../errors.js';
 import type { OptionArgs, ParsedArgs } from '../cli/args.js';
 import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
@@ -159,7 +160,7 @@ interface Resolved {
 export function parseResolve(text: string): Resolved | undefined {
   const word = text.toLowerCase();
   if (word === 'local' || word === 'remote' || word === 'both') return { mode: word };
-  if (isIPv4(text) || isIPv6(text)) return { mode: 'local', dnsServer: text };
+  if (isIPv4(text) || isIPv6Literal(text)) return { mode: 'local', dnsServer: text };
   return undefined;
 }
 

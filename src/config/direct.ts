@@ -5,7 +5,8 @@
  * ranges `fd00::/8`; anything else a name (leading `*.` / `.` ignored,
  * case-insensitive suffix match on a label boundary). First match decides.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { isIPv6Literal } from './address.js';
 
 export type DirectRule =
   | { type: 'name'; name: string; negative: boolean }
@@ -67,7 +68,7 @@ export function prefixMask(bits: number, family: 4 | 6): number[] | undefined {
 
 function parseIPv6Range(text: string): Net | undefined {
   const m = /^\[?([0-9a-fA-F:.]+)\]?(?:\/(\d+))?$/.exec(text);
-  if (!m || !isIPv6(m[1]!)) return undefined;
+  if (!m || !isIPv6Literal(m[1]!)) return undefined;
   const mask = prefixMask(m[2] === undefined ? 128 : Number(m[2]), 6);
   return mask ? makeNet(6, ipv6Bytes(m[1]!), mask) : undefined;
 }
@@ -93,7 +94,7 @@ export function ipv6Bytes(text: string): number[] {
 function addressBytes(text: string): [4 | 6, number[]] | undefined {
   const bare = text.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
   if (isIPv4(bare)) return [4, bare.split('.').map(Number)];
-  if (!isIPv6(bare)) return undefined;
+  if (!isIPv6Literal(bare)) return undefined;
   const bytes = ipv6Bytes(bare);
   const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
   return mapped ? [4, bytes.slice(12)] : [6, bytes];

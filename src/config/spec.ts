@@ -3,7 +3,7 @@
  * `http://` prefix) and our `-x` proxy URLs (`socks5h://user:pw@host:port`).
  * Pure; throws ConnectError with one clear line.
  */
-import { isIPv6 } from 'node:net';
+import { isIPv6Literal } from './address.js';
 import { ConnectError, type ErrorCode } from '../errors.js';
 import type { ProxyKind, ResolveMode } from './types.js';
 
@@ -50,8 +50,8 @@ export function splitHostPort(text: string, defaultPort: number, fail: (why: str
   if (bracket) {
     host = bracket[1]!;
     portText = bracket[2];
-    if (!isIPv6(host)) fail(`'${host}' is not an IPv6 address`);
-  } else if (isIPv6(text)) {
+    if (!isIPv6Literal(host)) fail(`'${host}' is not an IPv6 address`);
+  } else if (isIPv6Literal(text)) {
     host = text;
   } else {
     const colon = text.indexOf(':');

@@ -6,7 +6,8 @@
  * name). Throws ConnectError('BAD_INPUT') with one line; never echoes a
  * password.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { isIPv6Literal } from './address.js';
 import { ConnectError } from '../errors.js';
 import type { Endpoint, ProxyServer, TunnelConfig } from './types.js';
 
@@ -52,7 +53,7 @@ export function validateHost(host: unknown, what: string): void {
   if (CONTROL_OR_SPACE.test(host)) bad(`${what} ${show(host)} contains a control character or a space`);
   if (FORBIDDEN.test(host)) bad(`${what} ${show(host)} contains a character not allowed in a host name`);
   // ':' and '%' (zone id) belong to IPv6 literals only.
-  if (/[:%]/.test(host) && !isIPv6(host)) bad(`${what} ${show(host)} contains ':' or '%' but is not an IPv6 address`);
+  if (/[:%]/.test(host) && !isIPv6Literal(host)) bad(`${what} ${show(host)} contains ':' or '%' but is not an IPv6 address`);
 }
 
 export function validatePort(port: unknown, what: string): void {
@@ -92,7 +93,7 @@ function validateUser(proxy: ProxyServer, where: string): void {
  */
 function checkNameFor(via: ProxyServer, next: Endpoint, what: string): void {
   if (via.kind !== 'socks5' && via.kind !== 'socks4') return;
-  if (typeof next?.host !== 'string' || isIPv6(next.host) || isIPv4(next.host)) return;
+  if (typeof next?.host !== 'string' || isIPv6Literal(next.host) || isIPv4(next.host)) return;
   const n = Buffer.byteLength(next.host, 'utf8');
   const name = via.kind === 'socks5' ? 'SOCKS5' : 'SOCKS4a';
   if (n > SOCKS5_MAX_NAME) bad(`${what} is ${n} bytes long; ${name} allows at most ${SOCKS5_MAX_NAME}`);

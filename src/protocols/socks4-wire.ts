@@ -3,7 +3,8 @@
  * TCP proxy across firewalls" (SOCKS4, Ying-Da Lee) and "SOCKS 4A: A Simple
  * Extension to SOCKS 4 Protocol" (seeds/002).
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { isIPv6Literal } from '../config/address.js';
 import { ConnectError } from '../errors.js';
 
 /** SOCKS4 "CD" reply codes. */
@@ -31,7 +32,7 @@ export type Socks4Destination = { ipv4: string } | { name: string };
  * an IPv4 literal as resolved), else its name (4a). IPv6 cannot be carried.
  */
 export function destination(host: string, resolvedLocally?: string): Socks4Destination {
-  if (isIPv6(host)) {
+  if (isIPv6Literal(host)) {
     throw new ConnectError('BAD_INPUT', `SOCKS4 cannot carry the IPv6 address ${host}; use SOCKS5 (-5)`);
   }
   if (resolvedLocally !== undefined && isIPv4(resolvedLocally)) return { ipv4: resolvedLocally };

@@ -9,7 +9,8 @@ export function makeLocalResolver(dnsServer?: string): LocalResolver {
   return async (host) => {
     if (isIP(host)) return host;
     try {
-      if (dnsServer) return await viaServer(host, dnsServer);
+      // Not known there: the system resolver (/etc/hosts first), as connect.c's gethostbyname().
+      if (dnsServer) { const viaDns = await viaServer(host, dnsServer); if (viaDns) return viaDns; }
       return (await lookup(host, { family: 4 })).address;
     } catch {
       return lookup(host).then((r) => r.address, () => undefined);

@@ -271,7 +271,7 @@ import { Socket } from 'node:net';
 import { installSignalHandlers } from ${JSON.stringify(new URL('../../src/cli/signals.js', import.meta.url).href)};
 const out = new Socket({ fd: 1, readable: false, writable: true });
 let stopped = false;
-installSignalHandlers(() => { stopped = true; }, { output: () => out });
+installSignalHandlers(() => { stopped = true; }, { output: () => out, exit: (code) => process.exit(code) });
 out.write(Buffer.alloc(2 << 20, 0x43));
 process.stderr.write('ready\\n');
 setInterval(() => { if (!stopped) out.write('late'); }, 5000);
