@@ -59,6 +59,7 @@ export function sha256(stream: NodeJS.ReadableStream): Promise<{ hex: string; by
     });
     stream.once('end', () => resolve({ hex: h.digest('hex'), bytes }));
     stream.once('error', reject);
+    stream.resume(); // a 'data' listener alone does not restart an explicitly paused stream
   });
 }
 
