@@ -13,9 +13,10 @@ export type AskMethod =
   | { via: 'none'; why: string };
 
 /**
- * SSH_ASKPASS_REQUIRE: `never` → terminal; `prefer` → askpass when set, even
- * without a display; `force` → askpass, which must be set. Unset (or any
- * other value): askpass when set and DISPLAY or WAYLAND_DISPLAY is non-empty.
+ * SSH_ASKPASS_REQUIRE, as OpenSSH reads it: `never` → terminal; `force` →
+ * askpass, which must be set, display or not; `prefer` → askpass when set
+ * and DISPLAY or WAYLAND_DISPLAY is non-empty. Unset (or any other value):
+ * the same as `prefer`, which is what connect.c always did.
  */
 export function chooseAskMethod(askpass: string | undefined, env: NodeJS.ProcessEnv): AskMethod {
   const program = askpass !== undefined && askpass !== '' ? askpass : undefined;
@@ -24,7 +25,7 @@ export function chooseAskMethod(askpass: string | undefined, env: NodeJS.Process
   if (require === 'force') {
     return program ? { via: 'askpass', program } : { via: 'none', why: 'SSH_ASKPASS_REQUIRE=force but SSH_ASKPASS is not set' };
   }
-  if (program && (require === 'prefer' || hasDisplay(env))) return { via: 'askpass', program };
+  if (program && hasDisplay(env)) return { via: 'askpass', program };
   return { via: 'tty' };
 }
 
