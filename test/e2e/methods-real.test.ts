@@ -3,12 +3,12 @@
 // danted speaking SOCKS4, each with a 20 MB checksummed round trip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binary, requireBinary, startDanted, startSshd, startTinyproxy, tempDir } from '../helpers/servers.js';
-import { cleanEnv, CLI } from '../helpers/run.js';
-import { expectedSha256, randomStream } from '../helpers/tcp.js';
+import { requireBinary, startDanted, startSshd, startTinyproxy, tempDir } from '../helpers/servers.js';
+import { CLI } from '../helpers/run.js';
+import { expectedSha256 } from '../helpers/tcp.js';
+import { sshWithInput } from '../helpers/ssh.js';
 
 const ours = `${process.execPath} ${CLI}`;
 const SIZE = 20 << 20;
@@ -46,17 +46,6 @@ test('ssh through danted speaking SOCKS4 (connect -4): 20 MB round trip', { skip
 });
 
 /** ssh … 'cat | sha256sum' with SIZE seeded bytes on stdin. */
-function sshRoundTrip(args: string[], env: Record<string, string>, seed: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const home = tempDir('ssh-home');
-    const child = spawn(binary('ssh'), [...args, 'cat | sha256sum'], { env: cleanEnv(home, env), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`ssh timed out: ${stderr}`)); }, 90_000);
-    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-    child.stdin.on('error', () => {});
-    randomStream(SIZE, seed).pipe(child.stdin);
-  });
+function sshRoundTrip(args: string[], env: Record<string, string>, seed: number) {
+  return sshWithInput(args, 'cat | sha256sum', SIZE, seed, env);
 }

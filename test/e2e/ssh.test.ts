@@ -2,10 +2,10 @@
 // danted (SOCKS5) and directly, to a real sshd on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { binary, requireBinary, startDanted, startSshd } from '../helpers/servers.js';
 import { runProcess, CLI } from '../helpers/run.js';
-import { expectedSha256, randomStream } from '../helpers/tcp.js';
+import { expectedSha256 } from '../helpers/tcp.js';
+import { sshWithInput } from '../helpers/ssh.js';
 
 const skip = requireBinary('danted') ?? requireBinary('sshd') ?? requireBinary('ssh');
 const ours = `${process.execPath} ${CLI}`;
@@ -22,7 +22,7 @@ test('ssh through danted with connect -S: 20 MB on stdin, sha256sum matches the 
   const danted = await startDanted({ t });
   const sshd = await startSshd({ t });
   const size = 20 << 20;
-  const out = await sshPipe(sshd.sshArgs(`${ours} -S 127.0.0.1:${danted.port} %h %p`), 'sha256sum', size, 11);
+  const out = await sshWithInput(sshd.sshArgs(`${ours} -S 127.0.0.1:${danted.port} %h %p`), 'sha256sum', size, 11);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stdout.split(' ')[0], expectedSha256(size, 11));
 });
@@ -30,7 +30,7 @@ test('ssh through danted with connect -S: 20 MB on stdin, sha256sum matches the 
 test('ssh with connect -n (direct): 20 MB round trip through cat, checksummed', { skip }, async (t) => {
   const sshd = await startSshd({ t });
   const size = 20 << 20;
-  const out = await sshPipe(sshd.sshArgs(`${ours} -n %h %p`), 'cat | sha256sum', size, 12);
+  const out = await sshWithInput(sshd.sshArgs(`${ours} -n %h %p`), 'cat | sha256sum', size, 12);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(out.stdout.split(' ')[0], expectedSha256(size, 12));
 });
@@ -44,18 +44,3 @@ test('ssh through SOCKS5_SERVER from the environment with connect -s', { skip },
   });
   assert.equal(r.stdout.toString(), 'via-env\n', r.stderr);
 });
-
-/** Runs ssh with `size` seeded random bytes on stdin; resolves with its output. */
-function sshPipe(args: string[], command: string, size: number, seed: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary('ssh'), [...args, command], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c));
-    child.stderr.on('data', (c: Buffer) => (stderr += c));
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`ssh timed out: ${stderr}`)); }, 60_000);
-    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-    child.stdin.on('error', () => {});
-    randomStream(size, seed).pipe(child.stdin);
-  });
-}
