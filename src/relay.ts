@@ -11,6 +11,7 @@
  * Bytes already buffered in a stream (put back by the handshake reader)
  * are written first, in order.
  */
+import { writeSync } from 'node:fs';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { hex, logger } from './log.js';
 
@@ -20,8 +21,11 @@ const dataLog = logger('data');
 /** Read buffer per direction: a pipe's capacity, a few TCP segments' worth. */
 export const READ_BUFFER_SIZE = 64 * 1024;
 
-/** A session that has moved this much is a bulk transfer (see quietJit). */
-const BULK_BYTES = 8 * 1024 * 1024;
+/** Chunks up to this size are written straight to the sink's fd when its queue is empty (see directFd). */
+const DIRECT_WRITE_MAX = 16 * 1024;
+
+/** After this many chunks (either way) a session is more than a short exchange (see quietJit). */
+const QUIET_JIT_AFTER_CHUNKS = 32;
 
 export interface RelayResult {
   /** Which side ended the session. */
@@ -92,6 +96,7 @@ function flushBuffered(source: Readable, sink: Writable, trace: Trace): void {
 function streamPump(source: Readable, sink: Writable, trace: Trace): Pump {
   const onDrain = () => source.resume();
   const onData = (chunk: Buffer) => {
+    if (!jitQuiet && ++chunks >= QUIET_JIT_AFTER_CHUNKS) quietJit();
     trace?.(chunk);
     if (!sink.write(chunk)) {
       source.pause();
@@ -109,14 +114,19 @@ function streamPump(source: Readable, sink: Writable, trace: Trace): Pump {
 }
 
 let jitQuiet = false;
+let chunks = 0;
 
 /**
- * Once a session turns into a bulk transfer, stop V8 from optimising more
- * code: the relay's JavaScript is a few calls per 64 KiB chunk, so
- * optimised code buys no measurable throughput, while TurboFan's compile
- * memory stays in the process: about 6 MB of peak RSS over a 1 GiB
- * transfer (56 → 50 MB measured). Not done for short sessions, where
- * loading node:v8 would only add startup time.
+ * Once a session is more than a short exchange, stop V8 from optimising
+ * more code. The relay's JavaScript is a few calls per chunk, so optimised
+ * code buys nothing measurable, while TurboFan costs twice: in bulk
+ * transfers its compile memory stays in the process (about 6 MB of peak
+ * RSS over 1 GiB, 56 → 50 MB measured), and in interactive ones its
+ * background compiles compete for the CPU with the relay's own wake-ups,
+ * which showed as the latency tail (p99 of one-byte round trips ≈ 290 →
+ * 145 µs with --no-opt, test/bench/NOTES.md). Not done for short sessions
+ * (fewer chunks than QUIET_JIT_AFTER_CHUNKS), where loading node:v8
+ * (~0.25 ms) would only add startup time.
  */
 function quietJit(): void {
   if (jitQuiet) return;
@@ -163,7 +173,7 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   if (!found) return undefined;
 
   const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-  let moved = 0;
+  const fd = directFd(sink);
   let stopped = false;
   let waiting = false;
   const afterWrite = () => {
@@ -173,9 +183,14 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   };
   const onRead: OnRead = (nread, buf) => {
     if (stopped) return false;
-    if (moved < BULK_BYTES && (moved += nread) >= BULK_BYTES) quietJit();
-    const chunk = buf.subarray(0, nread);
+    if (!jitQuiet && ++chunks >= QUIET_JIT_AFTER_CHUNKS) quietJit();
+    let chunk = buf.subarray(0, nread);
     trace?.(chunk);
+    if (fd >= 0 && nread <= DIRECT_WRITE_MAX && sink.writableLength === 0 && sink.writable) {
+      const n = tryWrite(fd, chunk);
+      if (n === nread) return true;
+      chunk = chunk.subarray(n); // the rest (or all of it, on EAGAIN or an error) goes the usual way
+    }
     sink.write(chunk, afterWrite);
     if (sink.writableLength === 0) return true; // the kernel has it: the buffer is free
     waiting = true; // the sink still holds `buf`: read again once it lets go
@@ -187,6 +202,33 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   handle.useUserBuffer(buffer);
   socket.resume();
   return { stop: () => { stopped = true; } };
+}
+
+/**
+ * Interactive traffic (a keystroke, a small SSH packet) is latency-bound:
+ * a write through the stream costs a write request, async-hooks
+ * bookkeeping and a nextTick per chunk. When the sink is a plain TCP or
+ * pipe socket with nothing queued, write(2) on its fd puts the bytes in the
+ * same order into the same kernel buffer without that machinery. Returns
+ * the fd, or -1 when the sink is anything else (TLS, a TTY, a file, or a
+ * platform without fds).
+ */
+function directFd(sink: Writable): number {
+  const socket = sink as unknown as AdoptableSocket;
+  const handle = socket._handle as { fd?: number; constructor?: { name?: string } } | null | undefined;
+  if (!handle || socket.encrypted) return -1;
+  const kind = handle.constructor?.name;
+  if (kind !== 'TCP' && kind !== 'Pipe') return -1;
+  return typeof handle.fd === 'number' && handle.fd >= 0 ? handle.fd : -1;
+}
+
+/** Bytes write(2) took; 0 when it took none (EAGAIN: the socket is full) or failed (the stream reports it). */
+function tryWrite(fd: number, chunk: Buffer): number {
+  try {
+    return writeSync(fd, chunk);
+  } catch {
+    return 0;
+  }
 }
 
 function findSlots(socket: AdoptableSocket): UserBufferSlots | null {

@@ -3,9 +3,28 @@
  * Commander does the tokenising (grouped short flags, attached values);
  * option *order* is taken from its `option:*` events, because connect.c's
  * method flags are "last one wins". Never prints, never exits.
+ *
+ * Startup cost: the usual command line (each flag a word of its own, each
+ * value the next word, then the operands) is tokenised here without
+ * commander, giving the very events commander would; commander is loaded
+ * only for anything else (grouped flags, attached values, `--`, unknown
+ * options, a missing value). Loading and running it was ~1 ms of every
+ * start (test/bench/NOTES.md).
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import type { PortLookup } from '../config/services.js';
+
+type Commander = typeof import('commander');
+let commanderLib: Commander | undefined;
+
+function loadCommander(): Commander {
+  // As loadDebug in src/log.ts: the bundler inlines the literal require();
+  // the plain ESM build (tsc, tests) resolves it at run time.
+  commanderLib ??= (typeof require === 'function'
+    ? require('commander')
+    : process.getBuiltinModule('node:module').createRequire(import.meta.url)('commander')) as Commander;
+  return commanderLib;
+}
 
 export type Method = 'direct' | 'socks' | 'http' | 'telnet';
 
@@ -80,10 +99,10 @@ const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-V', '--insecure
 const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k'];
 const METHOD_OF: Record<string, Method> = { n: 'direct', s: 'socks', S: 'socks', h: 'http', H: 'http', t: 'telnet', T: 'telnet' };
 
-type Event = { name: string; value: string | undefined };
+export type Event = { name: string; value: string | undefined };
 
 function makeCommand(programName: string, events: Event[]): Command {
-  const cmd = new Command()
+  const cmd = new (loadCommander().Command)()
     .name(programName)
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
@@ -99,7 +118,7 @@ function makeCommand(programName: string, events: Event[]): Command {
   return cmd;
 }
 
-function commanderMessage(err: CommanderError): string {
+function commanderMessage(err: InstanceType<Commander['CommanderError']>): string {
   const opt = /'(-[^' ]+)/.exec(err.message)?.[1] ?? '';
   if (err.code === 'commander.unknownOption') return `unknown option '${opt}'`;
   if (err.code === 'commander.optionMissingArgument') return `option '${opt}' needs argument.`;
@@ -109,25 +128,61 @@ function commanderMessage(err: CommanderError): string {
 /** `opts` as a bare string is the program name (no service-name lookup then). */
 export function parseArgs(argv: readonly string[], options: ParseOptions | string): ParseResult {
   const opts = typeof options === 'string' ? { programName: options } : options;
-  const events: Event[] = [];
-  const cmd = makeCommand(opts.programName, events);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (events.some((e) => e.name === 'V')) return { kind: 'version' };
-    if (err instanceof CommanderError) return { kind: 'error', message: commanderMessage(err) };
-    throw err;
-  }
+  const tokens = simpleTokens(argv) ?? commanderTokens(argv, opts.programName);
+  if ('kind' in tokens) return tokens;
+  const { events, operands } = tokens;
   if (events.some((e) => e.name === 'V')) return { kind: 'version' };
   try {
     const options = applyEvents(events, opts.lookupPort);
-    const operands = cmd.args;
     if (operands.length === 0) return { kind: 'usage', options };
     return { kind: 'run', args: { ...options, ...target(operands, opts) } };
   } catch (err) {
     if (err instanceof ArgError) return { kind: 'error', message: err.message };
     throw err;
   }
+}
+
+export interface Tokens { events: Event[]; operands: string[] }
+
+/** The general tokeniser: commander. A usage error or -V comes back as a ParseResult. */
+export function commanderTokens(argv: readonly string[], programName: string): Tokens | ParseResult {
+  const events: Event[] = [];
+  const cmd = makeCommand(programName, events);
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (events.some((e) => e.name === 'V')) return { kind: 'version' };
+    if (err instanceof loadCommander().CommanderError) return { kind: 'error', message: commanderMessage(err) };
+    throw err;
+  }
+  return { events, operands: cmd.args };
+}
+
+const SIMPLE_FLAGS = new Set(FLAGS);
+const SIMPLE_VALUED = new Set(VALUED);
+
+/**
+ * The command line as commander (with the options above and
+ * passThroughOptions) would see it, when every option before the first
+ * operand is a whole word (`-S`, `--insecure`) and every value is the next
+ * word; undefined for anything else, which commander then handles.
+ */
+export function simpleTokens(argv: readonly string[]): Tokens | undefined {
+  const events: Event[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    // commander: a word is an option when it is longer than 1 and starts with '-'.
+    if (arg.length < 2 || arg[0] !== '-') return { events, operands: argv.slice(i) };
+    const name = arg.slice(arg[1] === '-' ? 2 : 1);
+    if (SIMPLE_FLAGS.has(arg)) {
+      events.push({ name, value: undefined });
+    } else if (SIMPLE_VALUED.has(arg) && i + 1 < argv.length) {
+      events.push({ name, value: argv[++i]! });
+    } else {
+      return undefined; // grouped, attached, `--`, unknown or missing a value
+    }
+  }
+  return { events, operands: [] };
 }
 
 function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArgs {

@@ -19,8 +19,13 @@ export const SOCKS5_MAX_CREDENTIAL = 255;
 export const MAX_NAME = 1024;
 
 const KINDS = new Set(['socks5', 'socks4', 'http', 'https', 'telnet']);
-/** Control characters (C0, DEL, C1) and any white space, Unicode included. */
-const CONTROL_OR_SPACE = /[\p{Cc}\s]/u;
+/**
+ * Control characters (C0, DEL, C1: Unicode's \p{Cc}, a closed set) and any
+ * white space, Unicode included (what \s matches). Spelled out: a \p{...}
+ * class costs ~0.2 ms to build on first use, at every start.
+ */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+const CONTROL_OR_SPACE = /[\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 /** Never part of a host: URL/userinfo separators and brackets (IPv6 is stored bare). */
 const FORBIDDEN = /[/@[\]\\?#]/;
 
@@ -79,7 +84,7 @@ function validateUser(proxy: ProxyServer, where: string): void {
   const user = proxy.user;
   if (typeof user !== 'string') bad(`user for ${where} is not a string`);
   // SOCKS4 ends the user id with NUL; HTTP Digest quotes it in a header.
-  if (/\p{Cc}/u.test(user)) bad(`user for ${where} contains a control character`);
+  if (CONTROL.test(user)) bad(`user for ${where} contains a control character`);
   const n = Buffer.byteLength(user, 'utf8');
   if ((proxy.kind === 'socks5' || proxy.kind === 'socks4') && n > SOCKS5_MAX_CREDENTIAL) {
     bad(`user for ${where} is ${n} bytes long; ${proxy.kind.toUpperCase()} allows at most ${SOCKS5_MAX_CREDENTIAL}`);

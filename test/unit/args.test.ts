@@ -108,3 +108,20 @@ test('services parser: tcp only, aliases, first wins', () => {
   const m = parseServices('a 1/tcp b c\na 2/tcp\nd 3/udp\n# x 4/tcp\n');
   assert.deepEqual([...m], [['a', 1], ['b', 1], ['c', 1]]);
 });
+
+test('the fast tokeniser gives exactly what commander gives, on 20,000 random command lines', async () => {
+  const { simpleTokens, commanderTokens } = await import('../../src/cli/args.js');
+  const words = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k', '-n', '-s', '-h', '-t', '-4', '-5',
+    '-d', '-D', '--insecure', '-dd', '-4S', '-Sp:1', '--', '-', '-Q', 'host', '22', 'p:1080', 'u@p', 'remote', ''];
+  let seed = 12345;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let compared = 0;
+  for (let n = 0; n < 20_000; n++) {
+    const argv = Array.from({ length: Math.floor(next() * 7) }, () => words[Math.floor(next() * words.length)]!);
+    const fast = simpleTokens(argv);
+    if (!fast) continue;
+    compared++;
+    assert.deepEqual(fast, commanderTokens(argv, 'connect'), JSON.stringify(argv));
+  }
+  assert.ok(compared > 5_000, `only ${compared} lines took the fast path`);
+});
