@@ -10,10 +10,13 @@
 // otherwise the bundle is compiled as usual and, when dist/ is writable, a
 // fresh cache is written at exit for the next run.
 // CONNECT_CODE_CACHE=off: never read or write it; =write: rewrite it at exit.
+// The one place that may end the process at once; src/ gets it as `exit`.
+const exit = (code) => process.exit(code);
 if (typeof require !== 'function') {
-  import('../dist/cli.cjs'); // loaded as an ES module (no bin/package.json): no cache
+  // loaded as an ES module (no bin/package.json): no cache
+  import('../dist/cli.cjs').then((cli) => cli.run(process.argv, exit));
 } else {
-  launch();
+  launch().run(process.argv, exit);
 }
 
 function launch() {
@@ -45,6 +48,7 @@ function launch() {
   // The bundle requires node builtins only, so this file's own require()
   // serves (createRequire would load node:module, ~0.3 ms, for nothing).
   script.runInThisContext()(module.exports, require, module, file, dir);
+  return module.exports;
 }
 
 function saveCache(script, cacheFile, id) {

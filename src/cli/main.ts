@@ -1,8 +1,9 @@
 /**
  * The CLI: argv → config → tunnel → relay → exit status. It sets exitCode
- * and lets pending stdout writes drain; only a signal (SIGTERM, SIGINT,
- * SIGHUP) ends the process early, through the `exit` the entry point below
- * passes in, after a short flush.
+ * and lets pending stdout writes drain; the process is ended early only
+ * through the `exit` that bin/connect.js passes to `run`: on a signal
+ * (SIGTERM, SIGINT, SIGHUP) after a short flush, and once a finished
+ * session has written everything.
  */
 import { basename } from 'node:path';
 import { describeError } from '../errors.js';
@@ -86,21 +87,26 @@ function logConfig(config: CliConfig): void {
   }
 }
 
-const programName = basename(process.argv[1] ?? 'connect').replace(/\.js$/, '');
-// The entry point: the one place that may end the process at once.
-main(process.argv.slice(2), programName, (code) => process.exit(code)).then(
-  (code) => {
-    process.exitCode = code;
-    // A finished stdio session has nothing left to do: relay() resolved
-    // after stdout's end callback (every byte handed to the kernel), and
-    // stderr has nothing queued (writes to pipes, files and TTYs are
-    // synchronous on Linux; elsewhere a pending write keeps the normal path).
-    // Exiting now skips closing the sockets one more loop turn and Node's
-    // heap teardown: ~0.7 ms of every session (test/bench/NOTES.md).
-    if (relayed && process.stderr.writableLength === 0) process.exit(code);
-  },
-  (err: unknown) => {
-    process.stderr.write(`${programName}: ${describeError(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+/**
+ * The CLI's entry, called by bin/connect.js with the one function allowed
+ * to end the process at once (process.exit): src/ never calls it itself.
+ */
+export function run(argv: readonly string[], exit: Exit): void {
+  const programName = basename(argv[1] ?? 'connect').replace(/\.js$/, '');
+  main(argv.slice(2), programName, exit).then(
+    (code) => {
+      process.exitCode = code;
+      // A finished stdio session has nothing left to do: relay() resolved
+      // after stdout's end callback (every byte handed to the kernel), and
+      // stderr has nothing queued (writes to pipes, files and TTYs are
+      // synchronous on Linux; elsewhere a pending write keeps the normal path).
+      // Exiting now skips closing the sockets one more loop turn and Node's
+      // heap teardown: ~0.7 ms of every session (test/bench/NOTES.md).
+      if (relayed && process.stderr.writableLength === 0) exit(code);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${programName}: ${describeError(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -2,7 +2,7 @@
  * stdin/stdout as the relay's input and output. When fd 0 / fd 1 is a pipe
  * or a socket (as under ssh), each gets its own net.Socket: the relay then
  * reads it into a reused buffer, and stdout flushes asynchronously (the
- * process must not call process.exit() before the writes complete).
+ * process must not be ended before the writes complete).
  * Files and TTYs keep Node's process.stdin / process.stdout.
  */
 import { fstatSync } from 'node:fs';
