@@ -11,7 +11,8 @@
 import type { Duplex } from 'node:stream';
 import { ConnectError } from './errors.js';
 import { open } from './open.js';
-import { parseProxyUrlList, stripBrackets, type ProxyUrl } from './config/spec.js';
+import { parseProxyUrlList, type ProxyUrl } from './config/spec.js';
+import { stripBrackets } from './config/address.js';
 import { parseDirectList } from './config/direct.js';
 import { parseResolve } from './config/build.js';
 import type { PasswordSource, ProxyServer, Socks5AuthMethod, TunnelConfig } from './config/types.js';

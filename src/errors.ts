@@ -31,7 +31,11 @@ export function describeError(err: unknown): string {
   if (err instanceof ConnectError) return err.message;
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+    return oneLine(code && !err.message.includes(code) ? `${err.message} (${code})` : err.message);
   }
-  return String(err);
+  return oneLine(String(err));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

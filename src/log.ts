@@ -71,6 +71,16 @@ export function hex(bytes: Uint8Array, max = 512): string {
   return bytes.length > max ? `${text} ... (${bytes.length} bytes)` : text;
 }
 
+/**
+ * A proxy user as it may be shown: connect.c sends `-S alice:secret@proxy`'s
+ * whole `alice:secret` as the user name, but what follows a colon is a
+ * password typed on the command line (see the warning in config/build.ts).
+ */
+export function shownUser(user: string): string {
+  const colon = user.indexOf(':');
+  return colon < 0 ? user : `${user.slice(0, colon)}:xxxx`;
+}
+
 /** A Proxy-Authorization header value as it may be shown: scheme only. */
 export function redactAuth(value: string): string {
   const scheme = value.split(' ', 1)[0];

@@ -117,7 +117,7 @@ async function negotiate(config: TunnelConfig, path: readonly ProxyServer[], str
     return await negotiator(stream, {
       proxy,
       target: { host: target.host, port: target.port },
-      resolveLocal: makeLocalResolver(config.dnsServer),
+      resolveLocal: makeLocalResolver(config.dnsServer, signal),
       getPassword: config.getPassword,
       reconnect,
       signal,
@@ -144,7 +144,7 @@ function destroyOnAbort(stream: Duplex, signal: AbortSignal): () => void {
 }
 
 async function resolveOrFail(config: TunnelConfig, host: string, signal: AbortSignal): Promise<string> {
-  const address = await raceSignal(makeLocalResolver(config.dnsServer)(host), signal);
+  const address = await raceSignal(makeLocalResolver(config.dnsServer, signal)(host), signal);
   if (address === undefined) throw new ConnectError('DNS', `cannot resolve ${host}`);
   return address;
 }

@@ -1,4 +1,5 @@
 import { ConnectError } from '../errors.js';
+import { shownUser } from '../log.js';
 import type { NegotiateContext } from '../protocols/types.js';
 import { formatEndpoint } from '../protocols/types.js';
 
@@ -13,8 +14,9 @@ export async function proxyPassword(ctx: NegotiateContext, kind: 'socks5' | 'htt
   const user = proxyUser(ctx);
   const where = formatEndpoint(ctx.proxy);
   if (!ctx.getPassword) {
-    throw new ConnectError('NO_PASSWORD', `${where} asks for a password for ${user} and none is configured`);
+    throw new ConnectError('NO_PASSWORD', `${where} asks for a password for ${shownUser(user)} and none is configured`);
   }
   const label = kind === 'socks5' ? 'SOCKS5' : 'HTTP proxy';
-  return ctx.getPassword({ kind, proxy: { host: ctx.proxy.host, port: ctx.proxy.port }, user, prompt: `Enter ${label} password for ${user}@${where}: `, signal: ctx.signal });
+  const prompt = `Enter ${label} password for ${shownUser(user)}@${where}: `;
+  return ctx.getPassword({ kind, proxy: { host: ctx.proxy.host, port: ctx.proxy.port }, user, prompt, signal: ctx.signal });
 }

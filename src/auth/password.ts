@@ -4,7 +4,7 @@
  * error instead of a hang. Passwords are never logged nor put in errors.
  */
 import { ConnectError } from '../errors.js';
-import { logger } from '../log.js';
+import { logger, shownUser } from '../log.js';
 import type { PasswordRequest, PasswordSource } from '../config/types.js';
 import { chooseAskMethod, runAskpass } from './askpass.js';
 import { openTerminal, promptOnTerminal } from './tty.js';
@@ -28,13 +28,13 @@ export function makePasswordSource(opts: PasswordOptions = {}): PasswordSource {
   return async (req: Request) => {
     const method = chooseAskMethod(opts.askpass ?? env.SSH_ASKPASS, env);
     if (method.via === 'askpass') {
-      log('asking %s for the password of %s', method.program, req.user);
+      log('asking %s for the password of %s', method.program, shownUser(req.user));
       return runAskpass(method.program, req.prompt, env, req.signal);
     }
     if (method.via === 'none') throw noPassword(req, method.why);
     const terminal = openTerminal(opts.ttyPath);
     if ('why' in terminal) throw noPassword(req, terminal.why);
-    log('asking on the terminal for the password of %s', req.user);
+    log('asking on the terminal for the password of %s', shownUser(req.user));
     return promptOnTerminal(terminal.fd, req.prompt, req.signal);
   };
 }
@@ -43,6 +43,6 @@ function noPassword(req: PasswordRequest, why: string): ConnectError {
   const variable = req.kind === 'socks5' ? 'SOCKS5_PASSWORD' : 'HTTP_PROXY_PASSWORD';
   return new ConnectError(
     'NO_PASSWORD',
-    `cannot ask for the password of ${req.user}@${req.proxy.host}: ${why}; set ${variable} (or CONNECT_PASSWORD), or SSH_ASKPASS`,
+    `cannot ask for the password of ${shownUser(req.user)}@${req.proxy.host}: ${why}; set ${variable} (or CONNECT_PASSWORD), or SSH_ASKPASS`,
   );
 }

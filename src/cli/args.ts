@@ -133,9 +133,9 @@ export function parseArgs(argv: readonly string[], options: ParseOptions | strin
   const { events, operands } = tokens;
   if (events.some((e) => e.name === 'V')) return { kind: 'version' };
   try {
-    const options = applyEvents(events, opts.lookupPort);
-    if (operands.length === 0) return { kind: 'usage', options };
-    return { kind: 'run', args: { ...options, ...target(operands, opts) } };
+    const optionArgs = applyEvents(events, opts.lookupPort);
+    if (operands.length === 0) return { kind: 'usage', options: optionArgs };
+    return { kind: 'run', args: { ...optionArgs, ...target(operands, opts) } };
   } catch (err) {
     if (err instanceof ArgError) return { kind: 'error', message: err.message };
     throw err;

@@ -29,9 +29,10 @@ export class HeldSession {
   /** Relays `client` until it leaves ('client') or the remote closes ('remote'). */
   serve(client: Socket): Promise<'client' | 'remote'> {
     this.client = client;
-    if (this.held.length > 0) this.fromRemote(Buffer.concat(this.held.splice(0)));
+    const held = Buffer.concat(this.held.splice(0));
     this.heldBytes = 0;
-    if (this.client === client && this.tunnel.isPaused() && client.writableNeedDrain === false) this.tunnel.resume();
+    if (held.length > 0) this.fromRemote(held);
+    if (this.tunnel.isPaused() && client.writableNeedDrain === false) this.tunnel.resume();
     client.pipe(this.tunnel, { end: false });
     return new Promise((resolve) => {
       const left = () => {

@@ -7,7 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
-import type { CliConfig, ListenConfig } from '../config/types.js';
+import type { ListenConfig, TunnelConfig } from '../config/types.js';
 import { logger } from '../log.js';
 import { open } from '../open.js';
 import { relay } from '../relay.js';
@@ -17,15 +17,14 @@ import { openStdio } from './stdio.js';
 
 const log = logger('listen');
 
-export async function serveLocal(config: CliConfig): Promise<number> {
-  const listen: ListenConfig = config.listen ?? { host: '127.0.0.1', port: 0, hold: false };
-  const stdin = watchStdinEnd(openStdio().stdin);
+export async function serveLocal(tunnelConfig: TunnelConfig, listen: ListenConfig): Promise<number> {
   const port = await listenLocal(listen.host, listen.port);
+  const stdin = watchStdinEnd(openStdio().stdin);
   try {
     const first = await nextClient(port, stdin);
     if (!first) return 0;
     if (!listen.hold) port.close();
-    const tunnel = await openOrDrop(config, first);
+    const tunnel = await openOrDrop(tunnelConfig, first);
     return listen.hold ? await serveHeld(tunnel, first, port, stdin) : await serveOnce(tunnel, first);
   } finally {
     port.close();
@@ -33,18 +32,21 @@ export async function serveLocal(config: CliConfig): Promise<number> {
   }
 }
 
-async function openOrDrop(config: CliConfig, client: Socket): Promise<Duplex> {
+async function openOrDrop(config: TunnelConfig, client: Socket): Promise<Duplex> {
+  const ignore = () => {}; // a client reset while the tunnel opens must not be an uncaught 'error'
+  client.on('error', ignore);
   try {
-    return await open(config.tunnel);
+    return await open(config);
   } catch (err) {
     client.destroy();
     throw err;
+  } finally {
+    client.off('error', ignore);
   }
 }
 
 /** -p: one client, relayed like stdin/stdout (its EOF half-closes the tunnel). */
 async function serveOnce(tunnel: Duplex, client: Socket): Promise<number> {
-  client.once('error', () => tunnel.end());
   const { closedBy } = await relay(tunnel, client, client);
   log('relay done (closed by %s)', closedBy);
   tunnel.destroy();

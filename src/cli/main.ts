@@ -7,7 +7,8 @@
  */
 import { basename } from 'node:path';
 import { describeError } from '../errors.js';
-import { enableDebug, logger } from '../log.js';
+import { enableDebug, logger, shownUser } from '../log.js';
+import { formatEndpoint } from '../protocols/types.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
 import type { Duplex, Writable } from 'node:stream';
@@ -43,7 +44,7 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
   config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
   if (config.listen) {
     validateTunnel(config.tunnel); // fail now, not when the first client arrives
-    return (await import('./listen.js')).serveLocal(config);
+    return (await import('./listen.js')).serveLocal(config.tunnel, config.listen);
   }
   return runStdio(config, exit);
 }
@@ -78,11 +79,11 @@ function lazyPasswordSource(askpass: string | undefined): PasswordSource {
 function logConfig(config: CliConfig): void {
   if (!log.enabled) return;
   const { target, hops } = config.tunnel;
-  log('target %s:%d', target.host, target.port);
+  log('target %s', formatEndpoint(target));
   if (hops.length === 0) log('method DIRECT');
   for (const hop of hops) {
     for (const p of hop.candidates) {
-      log('proxy %s %s:%d user=%s resolve=%s', p.kind, p.host, p.port, p.user ?? '-', p.resolve);
+      log('proxy %s %s user=%s resolve=%s', p.kind, formatEndpoint(p), p.user === undefined ? '-' : shownUser(p.user), p.resolve);
     }
   }
 }
@@ -107,6 +108,9 @@ export function run(argv: readonly string[], exit: Exit): void {
     (err: unknown) => {
       process.stderr.write(`${programName}: ${describeError(err)}\n`);
       process.exitCode = 1;
+      // Nothing was relayed, so nothing is owed to stdout; a lookup or socket
+      // still pending (e.g. getaddrinfo after a -w timeout) must not keep us.
+      if (process.stderr.writableLength === 0) exit(1);
     },
   );
 }

@@ -4,12 +4,12 @@
  * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from './address.js';
+import { isIPv6Literal, stripBrackets } from './address.js';
 import { ConnectError } from '../errors.js';
 import type { OptionArgs, ParsedArgs } from '../cli/args.js';
 import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
 import { firstParam, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
-import { parseProxyUrlList, parseServerSpecList, stripBrackets, type ProxyUrl, type ServerSpec } from './spec.js';
+import { parseProxyUrlList, parseServerSpecList, type ProxyUrl, type ServerSpec } from './spec.js';
 import type { CliConfig, Hop, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
 
 export interface BuildInputs {

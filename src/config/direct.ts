@@ -6,7 +6,7 @@
  * case-insensitive suffix match on a label boundary). First match decides.
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from './address.js';
+import { ipv6Bytes, isIPv6Literal, stripBrackets } from './address.js';
 
 export type DirectRule =
   | { type: 'name'; name: string; negative: boolean }
@@ -73,26 +73,9 @@ function parseIPv6Range(text: string): Net | undefined {
   return mask ? makeNet(6, ipv6Bytes(m[1]!), mask) : undefined;
 }
 
-/** 16 bytes of a valid IPv6 literal (`::` and an IPv4 tail allowed). */
-export function ipv6Bytes(text: string): number[] {
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const groups = (s: string | undefined): number[] => {
-    if (!s) return [];
-    return s.split(':').flatMap((g) => {
-      if (!g.includes('.')) return [parseInt(g, 16)];
-      const b = g.split('.').map(Number);
-      return [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!];
-    });
-  };
-  const h = groups(head);
-  const t = groups(tail);
-  const all = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  return all.flatMap((g) => [g >> 8, g & 0xff]);
-}
-
 /** An address literal as [family, bytes]; IPv4-mapped IPv6 counts as IPv4. */
 function addressBytes(text: string): [4 | 6, number[]] | undefined {
-  const bare = text.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const bare = stripBrackets(text).replace(/%.*$/, '');
   if (isIPv4(bare)) return [4, bare.split('.').map(Number)];
   if (!isIPv6Literal(bare)) return undefined;
   const bytes = ipv6Bytes(bare);

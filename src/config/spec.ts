@@ -25,9 +25,16 @@ function fail(ctx: SpecContext, spec: string, why: string): never {
   throw new ConnectError(ctx.code, `invalid proxy ${quoteSafely(spec)} (${ctx.source}): ${why}`);
 }
 
-/** For error messages: a URL password masked, control characters escaped, on one line. */
+/**
+ * For error messages: control characters escaped, on one line, and any
+ * password masked: what lies between the user's `:` and the last `@`
+ * (`user:pass@host` in -S too, and a password holding `/` or `@`).
+ */
 export function quoteSafely(text: string): string {
-  const masked = text.replace(/^([a-z0-9+.-]+:\/\/[^:@/]*):[^@/]*@/i, '$1:xxxx@');
+  const start = /^[a-z0-9+.-]+:\/\//i.exec(text)?.[0].length ?? 0;
+  const at = text.lastIndexOf('@');
+  const colon = text.indexOf(':', start);
+  const masked = colon >= 0 && colon < at ? `${text.slice(0, colon)}:xxxx${text.slice(at)}` : text;
   return JSON.stringify(masked);
 }
 
@@ -130,9 +137,4 @@ export function parseProxyUrlList(text: string, ctx: SpecContext): ProxyUrl[] {
 /** `host1:1080,host2:1080`: failover candidates for a classic spec. */
 export function parseServerSpecList(text: string, defaultPort: number, ctx: SpecContext): ServerSpec[] {
   return text.split(',').map((item) => parseServerSpec(item.trim(), defaultPort, ctx));
-}
-
-/** `[::1]` → `::1`: a bracketed IPv6 literal as a plain address; anything else as given. */
-export function stripBrackets(host: string): string {
-  return /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
 }

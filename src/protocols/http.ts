@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
-import { logger } from '../log.js';
+import { logger, shownUser } from '../log.js';
 import { HandshakeReader } from '../transport/reader.js';
 import { proxyPassword, proxyUser } from '../auth/credentials.js';
 import type { NegotiateContext } from './types.js';
@@ -30,7 +30,6 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
   const peer = describeProxy(ctx.proxy);
   const target = wire.requestTarget(ctx.target); // BAD_INPUT before anything is sent
   let attempt: Attempt = { stream };
-  let unguard = () => {};
   try {
     for (let n = 1; ; n++) {
       const { head, reader } = await exchange(attempt, target, peer);
@@ -42,15 +41,12 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
       dropReconnected(attempt, stream); // a body after a refusal is never read
       const authorization = await nextAuthorization(head, attempt, ctx, peer, target, n);
       log('reconnecting to %s to send credentials', peer);
-      unguard();
+      // ctx.reconnect's stream dies with the deadline too (open.ts guards it).
       attempt = { stream: await ctx.reconnect(), authorization };
-      unguard = guard(ctx, attempt.stream);
     }
   } catch (err) {
     dropReconnected(attempt, stream);
     throw err;
-  } finally {
-    unguard();
   }
 }
 
@@ -83,7 +79,7 @@ async function nextAuthorization(
   const challenges = wire.parseChallenges(wire.fieldValues(head, wire.challengeField(head.status)));
   const stale = attempt.authorization !== undefined && n < MAX_ATTEMPTS && (await isStaleDigest(challenges, n - 2));
   if (attempt.authorization !== undefined && !stale) {
-    throw new ConnectError('AUTH', `${peer} rejected the credentials of ${JSON.stringify(proxyUser(ctx))} for ${target} (authentication failed)`);
+    throw new ConnectError('AUTH', `${peer} rejected the credentials of ${JSON.stringify(shownUser(proxyUser(ctx)))} for ${target} (authentication failed)`);
   }
   const scheme = await chooseScheme(challenges);
   if (!scheme) {
@@ -110,13 +106,6 @@ async function authorize(scheme: 'basic' | 'digest', challenges: wire.Challenge[
   const digest = await import('../auth/digest.js');
   const challenge = digest.pickDigest(challenges)!;
   return digest.digestAuthorization(challenge, { method: 'CONNECT', uri: target, user, password });
-}
-
-/** open.ts guards the first stream only; a reconnected one is ours to destroy on abort. */
-function guard(ctx: NegotiateContext, stream: Duplex): () => void {
-  const onAbort = () => stream.destroy(ctx.signal.reason as Error);
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  return () => ctx.signal.removeEventListener('abort', onAbort);
 }
 
 function lines(text: string): string[] {

@@ -1,7 +1,8 @@
 /** SOCKS5 wire format, pure (RFC 1928, RFC 1929). */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../config/address.js';
+import { ipv6Bytes, isIPv6Literal } from '../config/address.js';
 import { ConnectError } from '../errors.js';
+import { shownUser } from '../log.js';
 import type { Socks5AuthMethod } from '../config/types.js';
 
 export const METHOD_CODES: Record<Socks5AuthMethod, number> = { none: 0x00, gssapi: 0x01, userpass: 0x02, chap: 0x03 };
@@ -43,9 +44,9 @@ export function userPassRequest(user: string, password: string): Buffer {
   return Buffer.concat([Buffer.from([1, u.length]), u, Buffer.from([p.length]), p]);
 }
 
-/** The same request as it may be logged: the password replaced. */
+/** The same request as it may be logged: the password (and any `:password` in the user) replaced. */
 export function userPassRequestRedacted(user: string): string {
-  return `01 ${Buffer.from(user).length.toString(16).padStart(2, '0')} ${JSON.stringify(user)} xx xxxx`;
+  return `01 ${Buffer.from(user).length.toString(16).padStart(2, '0')} ${JSON.stringify(shownUser(user))} xx xxxx`;
 }
 
 export type Socks5Address = { type: 'domain'; name: string } | { type: 'ipv4'; address: string } | { type: 'ipv6'; address: string };
@@ -66,7 +67,7 @@ export function connectRequest(addr: Socks5Address, port: number): Buffer {
 
 function encodeAddress(addr: Socks5Address): Buffer {
   if (addr.type === 'ipv4') return Buffer.from([1, ...addr.address.split('.').map(Number)]);
-  if (addr.type === 'ipv6') return Buffer.concat([Buffer.from([4]), ipv6Bytes(addr.address)]);
+  if (addr.type === 'ipv6') return Buffer.from([4, ...ipv6Bytes(addr.address)]);
   return encodeDomain(addr.name);
 }
 
@@ -75,24 +76,6 @@ function encodeDomain(host: string): Buffer {
   if (name.length === 0) throw new ConnectError('BAD_INPUT', 'empty target host name');
   if (name.length > 255) throw new ConnectError('BAD_INPUT', `target host name is ${name.length} bytes; SOCKS5 allows at most 255`);
   return Buffer.concat([Buffer.from([3, name.length]), name]);
-}
-
-export function ipv6Bytes(address: string): Buffer {
-  const [head = '', tail = ''] = address.split('::');
-  const groups = (s: string) => (s ? s.split(':') : []);
-  const expand = (parts: string[]) => parts.flatMap((p) => (p.includes('.') ? ipv4AsGroups(p) : [p]));
-  const left = expand(groups(head));
-  const right = expand(groups(tail));
-  const zeros = address.includes('::') ? Array(8 - left.length - right.length).fill('0') : [];
-  const all = [...left, ...zeros, ...right];
-  const out = Buffer.alloc(16);
-  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
-}
-
-function ipv4AsGroups(v4: string): string[] {
-  const b = v4.split('.').map(Number);
-  return [((b[0]! << 8) | b[1]!).toString(16), ((b[2]! << 8) | b[3]!).toString(16)];
 }
 
 /** RFC 1928 §6: the reply starts VER REP RSV ATYP. Returns REP and ATYP. */

@@ -1,7 +1,7 @@
 /** SOCKS5 negotiation over an already-connected stream (RFC 1928, RFC 1929). */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
-import { hex, logger } from '../log.js';
+import { hex, logger, shownUser } from '../log.js';
 import { HandshakeReader } from '../transport/reader.js';
 import { proxyPassword, proxyUser } from '../auth/credentials.js';
 import type { NegotiateContext } from './types.js';
@@ -43,7 +43,7 @@ async function userPass(stream: Duplex, reader: HandshakeReader, ctx: NegotiateC
   log('>>> %s', wire.userPassRequestRedacted(user));
   stream.write(wire.userPassRequest(user, password));
   const status = await recv(reader, 2);
-  if (status[1] !== 0) throw new ConnectError('AUTH', `${peer} rejected user ${JSON.stringify(user)} (authentication failed)`);
+  if (status[1] !== 0) throw new ConnectError('AUTH', `${peer} rejected user ${JSON.stringify(shownUser(user))} (authentication failed)`);
 }
 
 async function requestConnect(stream: Duplex, reader: HandshakeReader, ctx: NegotiateContext, peer: string): Promise<void> {

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { ConnectError } from '../errors.js';
+import { ConnectError, describeError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ProxyServer } from '../config/types.js';
 import { formatEndpoint } from '../protocols/types.js';
@@ -57,9 +57,9 @@ function handshake(tls: TLSSocket, below: Duplex, proxy: ProxyServer, signal: Ab
 }
 
 /** One line: what failed, why, and (for an untrusted certificate) what to do about it. */
-export function tlsFailure(proxy: ProxyServer, err: Error, verify: boolean): ConnectError {
+function tlsFailure(proxy: ProxyServer, err: Error, verify: boolean): ConnectError {
   const code = (err as NodeJS.ErrnoException).code;
-  const reason = oneLine(code && !err.message.includes(code) ? `${err.message} (${code})` : err.message);
+  const reason = describeError(err);
   const hint = verify && isVerifyError(code) ? '; trust its CA with NODE_EXTRA_CA_CERTS, or skip verification with --insecure' : '';
   return new ConnectError('CONNECT', `TLS to HTTPS proxy ${formatEndpoint(proxy)} failed: ${reason}${hint}`, { cause: err });
 }
@@ -67,8 +67,4 @@ export function tlsFailure(proxy: ProxyServer, err: Error, verify: boolean): Con
 function isVerifyError(code: string | undefined): boolean {
   if (code === undefined) return false;
   return code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

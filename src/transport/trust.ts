@@ -15,7 +15,7 @@ import { logger } from '../log.js';
 const log = logger('tls');
 
 /** Where distributions keep the system bundle (the list Go's crypto/x509 uses). */
-export const SYSTEM_BUNDLES = [
+const SYSTEM_BUNDLES = [
   '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Gentoo, Arch
   '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL
   '/etc/ssl/ca-bundle.pem', // openSUSE
@@ -34,8 +34,8 @@ export function trustedContext(): tls.SecureContext {
   return cached;
 }
 
-/** Exported for tests: env is read, files are read; nothing is cached. */
-export function gather(env: NodeJS.ProcessEnv): string[] {
+/** Every trusted CA as PEM text, duplicates dropped. */
+function gather(env: NodeJS.ProcessEnv): string[] {
   const getCa = (tls as unknown as { getCACertificates?: GetCa }).getCACertificates;
   const parts = getCa
     ? [...getCa('default'), ...getCa('system')]
