@@ -18,7 +18,7 @@ export const OPTIONS: readonly OptionDoc[] = [
   { flags: '-s', description: 'Use a SOCKS server from the environment (SOCKS5_SERVER or SOCKS4_SERVER, then SOCKS_SERVER).' },
   { flags: '-S', arg: '[user@]socks-server[:port]', description: 'Use this SOCKS server (default port 1080). A list host1:1080,host2:1080 is tried in order.' },
   { flags: '-h', description: 'Use the HTTP proxy from HTTP_PROXY (HTTP CONNECT).' },
-  { flags: '-H', arg: '[user@]proxy-server[:port]', description: 'Use this HTTP proxy (default port 80); an http:// prefix is accepted.' },
+  { flags: '-H', arg: '[user@]proxy-server[:port]', description: 'Use this HTTP proxy (default port 80); an http:// prefix is accepted, and https:// (beyond connect.c) speaks TLS to the proxy (default port 443).' },
   { flags: '-t', description: 'Use the telnet proxy from TELNET_PROXY.' },
   { flags: '-T', arg: 'proxy-server[:port]', description: 'Use this telnet proxy (default port 23).' },
   { flags: '-4', description: 'Speak SOCKS4 (SOCKS4a when the name is resolved remotely).' },

@@ -140,6 +140,11 @@ function envSource(params: ParamLookup, names: string[]): string {
 function classicServer(kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, mode: ResolveMode): ProxyServer {
   const t = TABLE[kind];
   const server: ProxyServer = { kind, host: s.host, port: s.port, resolve: mode };
+  if (s.tls) {
+    if (kind !== 'http') throw new ConnectError('CONFIG', 'https:// names an HTTP proxy (-H, HTTP_PROXY, -x), not a SOCKS or telnet one');
+    server.kind = 'https';
+    server.tlsVerify = !o.insecure;
+  }
   if (kind === 'telnet') {
     server.telnetCommand = o.telnetCommand ?? 'telnet %h %p';
     return server;

@@ -12,6 +12,8 @@ export interface ServerSpec {
   user?: string;
   host: string;
   port: number;
+  /** The spec began `https://` (beyond connect.c): TLS to the proxy. */
+  tls?: true;
 }
 
 export interface SpecContext {
@@ -38,15 +40,19 @@ export function quoteSafely(text: string): string {
   return JSON.stringify(masked);
 }
 
-/** `[user@]host[:port]`, `http://` prefix any case (the rest from the next `/` dropped). */
+/**
+ * `[user@]host[:port]`, `http://` prefix any case (the rest from the next
+ * `/` dropped); beyond connect.c, `https://` the same way, default port 443.
+ */
 export function parseServerSpec(spec: string, defaultPort: number, ctx: SpecContext): ServerSpec {
-  let rest = spec;
-  if (/^http:\/\//i.test(rest)) rest = rest.slice(7).split('/')[0]!;
+  const scheme = /^https?:\/\//i.exec(spec)?.[0].toLowerCase();
+  const rest = scheme ? spec.slice(scheme.length).split('/')[0]! : spec;
+  const tls = scheme === 'https://';
   const at = rest.lastIndexOf('@');
   const user = at >= 0 ? rest.slice(0, at) : undefined;
   const hostPort = (at >= 0 ? rest.slice(at + 1) : rest).split('/')[0]!;
-  const { host, port } = splitHostPort(hostPort, defaultPort, (why) => fail(ctx, spec, why));
-  return user === undefined ? { host, port } : { user, host, port };
+  const { host, port } = splitHostPort(hostPort, tls ? 443 : defaultPort, (why) => fail(ctx, spec, why));
+  return { ...(user === undefined ? {} : { user }), host, port, ...(tls ? { tls } : {}) };
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */

@@ -189,6 +189,16 @@ test('CLI -x https:// with NODE_EXTRA_CA_CERTS: verified, banner on stdout, exit
   assert.deepEqual(proxy.servernames.slice(before), ['localhost']);
 });
 
+test('CLI -H https://user@proxy and HTTP_PROXY=https://…/ with -h: TLS to the proxy, verified', async () => {
+  const env = { NODE_EXTRA_CA_CERTS: testCa().caFile };
+  const before = proxy.servernames.length;
+  const viaH = await runConnect(['-H', `https://alice@localhost:${proxy.port}`, '127.0.0.1', String(target.port)], { env });
+  assert.equal(viaH.stdout.toString(), BANNER, viaH.stderr);
+  const viaEnv = await runConnect(['-h', '127.0.0.1', String(target.port)], { env: { ...env, HTTP_PROXY: `https://localhost:${proxy.port}/` } });
+  assert.equal(viaEnv.stdout.toString(), BANNER, viaEnv.stderr);
+  assert.deepEqual(proxy.servernames.slice(before), ['localhost', 'localhost']);
+});
+
 test('CLI -x https:// without the CA: exit 1, one line naming the proxy and the fix', async () => {
   const r = await runConnect(['-x', `https://127.0.0.1:${proxy.port}`, '127.0.0.1', String(target.port)]);
   assert.equal(r.code, 1);

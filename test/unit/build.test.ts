@@ -235,3 +235,18 @@ test('preflight: missing server fails even without a host', () => {
   assert.throws(() => preflight(options, inputs()), { code: 'CONFIG' });
   assert.deepEqual(preflight(options, inputs({ HTTP_PROXY: 'p' }, 'X\n')), ['rc:1: missing equal sign']);
 });
+
+test('-H https://…: an HTTPS proxy (TLS), default port 443; not for SOCKS', () => {
+  const cases: [string[], Env, [string, number, string | undefined, boolean | undefined]][] = [
+    [['-H', 'https://u@p.example:8443/path', 't', '22'], {}, ['https', 8443, 'u', true]],
+    [['-H', 'HTTPS://p.example', 't', '22'], {}, ['https', 443, 'login', true]],
+    [['-H', 'https://p.example', '--insecure', 't', '22'], {}, ['https', 443, 'login', false]],
+    [['-h', 't', '22'], { HTTP_PROXY: 'https://p.example:3129/' }, ['https', 3129, 'login', true]],
+    [['-H', 'http://p.example', 't', '22'], {}, ['http', 80, 'login', undefined]],
+  ];
+  for (const [argv, env, expected] of cases) {
+    const p = build(argv, env).tunnel.hops[0]!.candidates[0]!;
+    assert.deepEqual([p.kind, p.port, p.user, p.tlsVerify], expected, argv.join(' '));
+  }
+  assert.throws(() => build(['-S', 'https://p.example', 't', '22']), /HTTP proxy/);
+});
