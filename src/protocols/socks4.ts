@@ -1,7 +1,7 @@
 /** SOCKS4 / SOCKS4a negotiation over an already-connected stream. */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
-import { hex, logger } from '../log.js';
+import { hex, logger, shownUser } from '../log.js';
 import { HandshakeReader } from '../transport/reader.js';
 import { proxyUser } from '../auth/credentials.js';
 import type { NegotiateContext } from './types.js';
@@ -15,7 +15,7 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
   const request = await buildRequest(ctx); // BAD_INPUT before anything is sent
   const reader = new HandshakeReader(stream, peer);
   try {
-    log('>>> %s', hex(request));
+    if (log.enabled) log('>>> %s', hex(redacted(request, proxyUser(ctx))));
     stream.write(request);
     const reply = await reader.read(wire.REPLY_LENGTH);
     log('<<< %s', hex(reply));
@@ -43,4 +43,11 @@ async function buildRequest(ctx: NegotiateContext): Promise<Buffer> {
   if ('ipv4' in dest) log('requesting %s (resolved locally to %s)', formatEndpoint(ctx.target), dest.ipv4);
   else log('requesting %s (name sent to proxy: SOCKS4a)%s', formatEndpoint(ctx.target), resolved === undefined && ctx.proxy.resolve === 'local' ? ', local resolution failed' : '');
   return wire.connectRequest(dest, port, proxyUser(ctx));
+}
+
+/** The request as it may be logged: a `user:secret` user id shown as `user:xxxx` (it follows the 8-byte head). */
+function redacted(request: Buffer, user: string): Buffer {
+  const shown = shownUser(user);
+  if (shown === user) return request;
+  return Buffer.concat([request.subarray(0, 8), Buffer.from(shown), request.subarray(8 + Buffer.byteLength(user))]);
 }

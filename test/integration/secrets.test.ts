@@ -122,3 +122,13 @@ test('errors about a password too long for SOCKS5 never print it', async () => {
   assertNoSecret(r, long);
   assertNoSecret(r, PASSWORD);
 });
+
+test('-dd with SOCKS4 and a user:secret user id on the command line: warned, and the secret never shown', async (t) => {
+  const { socks4Script } = await import('../helpers/peers.js');
+  const peer = await startRecordingPeer(socks4Script({ banner: BANNER }), { t });
+  const r = await runConnect(['-dd', '-4', '-S', `${USER}:${PASSWORD}@127.0.0.1:${peer.port}`, '127.0.0.1', '22']);
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.match(r.stderr, /warning: a password on the command line/);
+  assert.ok(peer.connections[0]!.received.includes(Buffer.from(`${USER}:${PASSWORD}`)), 'the user id itself is sent as given');
+  assertNoSecret(r);
+});
