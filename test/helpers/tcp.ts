@@ -127,3 +127,17 @@ function drainOrClose(s: net.Socket): Promise<void> {
     s.on('close', done);
   });
 }
+
+/** A loopback target (half-open allowed) running `onClient` for each connection; closed, with its clients, after the test. */
+export async function startTarget(t: Teardown, onClient: (s: net.Socket) => void): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.once('close', () => sockets.delete(s));
+    onClient(s);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }));
+  return (server.address() as net.AddressInfo).port;
+}

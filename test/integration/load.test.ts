@@ -9,23 +9,12 @@ import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { startSocks5Server } from '../demo/socks5-server.js';
 import { spawnConnect } from '../helpers/run.js';
-import { expectedSha256, randomStream, sha256 } from '../helpers/tcp.js';
+import { expectedSha256, randomStream, sha256, startTarget } from '../helpers/tcp.js';
 
 const MB = Number(process.env.LOAD_MB ?? 256);
 const RSS_LIMIT = 64 * 1024 * 1024;
 
-async function listen(handler: (s: net.Socket) => void, t: { after(fn: () => unknown): void }): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.once('close', () => sockets.delete(s));
-    handler(s);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }));
-  return (server.address() as net.AddressInfo).port;
-}
+const listen = (handler: (s: net.Socket) => void, t: { after(fn: () => unknown): void }) => startTarget(t, handler);
 
 async function socks5(t: { after(fn: () => unknown): void }): Promise<number> {
   const { server, port } = await startSocks5Server();

@@ -9,24 +9,12 @@ import { pipeline } from 'node:stream/promises';
 import type { ChildProcess } from 'node:child_process';
 import { spawnConnect } from '../helpers/run.js';
 import { createHash } from 'node:crypto';
-import { expectedSha256, randomChunks, randomStream, sha256 } from '../helpers/tcp.js';
+import { expectedSha256, randomChunks, randomStream, sha256, startTarget } from '../helpers/tcp.js';
 import { socks5Script, startRecordingPeer } from '../helpers/peers.js';
 
 const MB = 1 << 20;
 
-/** A loopback target running `onClient` for each connection; closed after the test. */
-async function target(t: { after(fn: () => unknown): void }, onClient: (s: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.once('close', () => sockets.delete(s));
-    onClient(s);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }));
-  return (server.address() as net.AddressInfo).port;
-}
+const target = startTarget;
 
 interface Hashed { bytes: number; hex: string }
 
