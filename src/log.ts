@@ -10,6 +10,7 @@
  */
 import type { Debug, Debugger } from 'debug';
 import { format } from 'node:util';
+import { lazyPackage } from './lazy-package.js';
 
 export interface Logger {
   (formatter: unknown, ...args: unknown[]): void;
@@ -18,21 +19,17 @@ export interface Logger {
   readonly namespace: string;
 }
 
-let debugLib: Debug | undefined;
+let debugLoaded = false;
+const loadDebugPackage = lazyPackage<Debug>(() => require('debug'), 'debug');
 
 function loadDebug(): Debug {
-  // A bundler sees the literal require('debug') and inlines the package; the
-  // plain ESM build (tsc, tests) has no `require` and resolves it at run time
-  // (node:module is not imported up front: loading it costs every start).
-  debugLib ??= (typeof require === 'function'
-    ? require('debug')
-    : process.getBuiltinModule('node:module').createRequire(import.meta.url)('debug')) as Debug;
-  return debugLib;
+  debugLoaded = true;
+  return loadDebugPackage();
 }
 
 /** DEBUG set (to anything) means `debug` must decide; unset means silence. */
 function active(): boolean {
-  return debugLib !== undefined || !!process.env['DEBUG'];
+  return debugLoaded || !!process.env['DEBUG'];
 }
 
 export function logger(namespace: string): Logger {

@@ -149,7 +149,7 @@ interface UserBufferSlots {
 type OnRead = (nread: number, buf: Buffer) => boolean;
 
 interface AdoptableSocket {
-  _handle?: { useUserBuffer?: (buf: Uint8Array) => void; constructor?: { name?: string } } | null;
+  _handle?: { useUserBuffer?: (buf: Uint8Array) => void; fd?: number; constructor?: { name?: string } } | null;
   encrypted?: boolean;
   resume(): void;
   [slot: symbol]: unknown;
@@ -165,10 +165,8 @@ let slots: UserBufferSlots | null | undefined;
  */
 function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump | undefined {
   const socket = source as unknown as AdoptableSocket;
-  const handle = socket._handle;
-  if (!handle || socket.encrypted || typeof handle.useUserBuffer !== 'function') return undefined;
-  const kind = handle.constructor?.name;
-  if (kind !== 'TCP' && kind !== 'Pipe') return undefined;
+  const handle = plainHandle(source);
+  if (!handle || typeof handle.useUserBuffer !== 'function') return undefined;
   const found = (slots ??= findSlots(socket));
   if (!found) return undefined;
 
@@ -214,12 +212,17 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
  * platform without fds).
  */
 function directFd(sink: Writable): number {
-  const socket = sink as unknown as AdoptableSocket;
-  const handle = socket._handle as { fd?: number; constructor?: { name?: string } } | null | undefined;
-  if (!handle || socket.encrypted) return -1;
+  const fd = plainHandle(sink)?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** The libuv handle of a plain (not TLS) TCP or pipe socket; undefined for any other stream. */
+function plainHandle(stream: Readable | Writable): NonNullable<AdoptableSocket['_handle']> | undefined {
+  const socket = stream as unknown as AdoptableSocket;
+  const handle = socket._handle;
+  if (!handle || socket.encrypted) return undefined;
   const kind = handle.constructor?.name;
-  if (kind !== 'TCP' && kind !== 'Pipe') return -1;
-  return typeof handle.fd === 'number' && handle.fd >= 0 ? handle.fd : -1;
+  return kind === 'TCP' || kind === 'Pipe' ? handle : undefined;
 }
 
 /** Bytes write(2) took; 0 when it took none (EAGAIN: the socket is full) or failed (the stream reports it). */

@@ -13,18 +13,10 @@
  */
 import type { Command } from 'commander';
 import type { PortLookup } from '../config/services.js';
+import { lazyPackage } from '../lazy-package.js';
 
 type Commander = typeof import('commander');
-let commanderLib: Commander | undefined;
-
-function loadCommander(): Commander {
-  // As loadDebug in src/log.ts: the bundler inlines the literal require();
-  // the plain ESM build (tsc, tests) resolves it at run time.
-  commanderLib ??= (typeof require === 'function'
-    ? require('commander')
-    : process.getBuiltinModule('node:module').createRequire(import.meta.url)('commander')) as Commander;
-  return commanderLib;
-}
+const loadCommander = lazyPackage<Commander>(() => require('commander'), 'commander');
 
 export type Method = 'direct' | 'socks' | 'http' | 'telnet';
 
