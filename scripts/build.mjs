@@ -6,7 +6,7 @@
 //                   ES module loader alone costs several ms per start. Its
 //                   first line is `//build <id>` (hash of the bundle).
 //   dist/cli.cache  V8 code cache for cli.cjs (<id> + cachedData), made here
-//                   by running sessions through bin/connect.js (see there).
+//                   by running sessions through bin/connect.cjs (see there).
 //   dist/index.js   the library (ESM, protocol modules in lazy chunks).
 // Startup measurements behind this shape: test/bench/NOTES.md.
 import { execFileSync, spawn } from 'node:child_process';
@@ -76,7 +76,7 @@ const cli = await esbuild.build({
   plugins: [lazyChildProcess],
 });
 const cliText = cli.outputFiles[0].text;
-// What bin/connect.js relies on: no import(), and require() of node builtins
+// What bin/connect.cjs relies on: no import(), and require() of node builtins
 // only (debug's optional supports-color aside, which it try/catches).
 if (/\bimport\(/.test(cliText)) throw new Error('dist/cli.cjs still contains import()');
 for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
@@ -111,7 +111,7 @@ cpSync(join(root, 'build', 'src'), join(dist, 'types', 'src'), {
 
 /**
  * Run a SOCKS5 and then an HTTP CONNECT session (and -V) through
- * bin/connect.js with CONNECT_CODE_CACHE=write: each run loads the cache so
+ * bin/connect.cjs with CONNECT_CODE_CACHE=write: each run loads the cache so
  * far and rewrites it at exit, so it ends up holding the bytecode of every
  * function a session runs. The cache fits this node's V8 only; another
  * node rejects it and the launcher rewrites it on first run when it can.
@@ -137,7 +137,7 @@ async function makeCodeCache() {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy = `127.0.0.1:${server.address().port}`;
   const run = (args) => new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'connect.js'), ...args], {
+    const child = spawn(process.execPath, [join(root, 'bin', 'connect.cjs'), ...args], {
       env: { PATH: process.env.PATH, LANG: 'C', CONNECT_CODE_CACHE: 'write' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

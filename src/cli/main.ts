@@ -1,7 +1,7 @@
 /**
  * The CLI: argv → config → tunnel → relay → exit status. It sets exitCode
  * and lets pending stdout writes drain; the process is ended early only
- * through the `exit` that bin/connect.js passes to `run`: on a signal
+ * through the `exit` that bin/connect.cjs passes to `run`: on a signal
  * (SIGTERM, SIGINT, SIGHUP) after a short flush, and once a finished
  * session has written everything.
  */
@@ -89,11 +89,11 @@ function logConfig(config: CliConfig): void {
 }
 
 /**
- * The CLI's entry, called by bin/connect.js with the one function allowed
+ * The CLI's entry, called by bin/connect.cjs with the one function allowed
  * to end the process at once (process.exit): src/ never calls it itself.
  */
 export function run(argv: readonly string[], exit: Exit): void {
-  const programName = basename(argv[1] ?? 'connect').replace(/\.js$/, '');
+  const programName = basename(argv[1] ?? 'connect').replace(/\.c?js$/, '');
   main(argv.slice(2), programName, exit).then(
     (code) => {
       process.exitCode = code;

@@ -58,10 +58,10 @@ function dropReconnected(attempt: Attempt, first: Duplex): void {
 async function exchange(attempt: Attempt, target: string, peer: string): Promise<{ head: wire.ResponseHead; reader: HandshakeReader }> {
   const reader = new HandshakeReader(attempt.stream, peer, wire.MAX_HEADER_BYTES);
   try {
-    for (const line of lines(wire.connectRequestRedacted(target, attempt.authorization))) log('>>> %s', JSON.stringify(line));
+    if (log.enabled) for (const line of lines(wire.connectRequestRedacted(target, attempt.authorization))) log('>>> %s', JSON.stringify(line));
     attempt.stream.write(wire.connectRequest(target, attempt.authorization), 'utf8');
     const raw = await reader.readUntil('\r\n\r\n', wire.MAX_HEADER_BYTES, 'an HTTP response head');
-    for (const line of lines(raw.toString('latin1'))) log('<<< %s', JSON.stringify(line));
+    if (log.enabled) for (const line of lines(raw.toString('latin1'))) log('<<< %s', JSON.stringify(line));
     return { head: wire.parseResponseHead(raw, peer), reader };
   } catch (err) {
     reader.detach();

@@ -18,7 +18,7 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
     if (log.enabled) log('>>> %s', hex(redacted(request, proxyUser(ctx))));
     stream.write(request);
     const reply = await reader.read(wire.REPLY_LENGTH);
-    log('<<< %s', hex(reply));
+    if (log.enabled) log('<<< %s', hex(reply));
     const code = wire.replyCode(reply);
     if (code !== wire.GRANTED) {
       throw new ConnectError('PROXY_REFUSED', `${peer} could not connect to ${formatEndpoint(ctx.target)}: ${wire.replyText(code)} (${code})`);

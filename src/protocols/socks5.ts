@@ -61,12 +61,12 @@ async function requestConnect(stream: Duplex, reader: HandshakeReader, ctx: Nego
 }
 
 function send(stream: Duplex, bytes: Buffer): void {
-  log('>>> %s', hex(bytes));
+  if (log.enabled) log('>>> %s', hex(bytes));
   stream.write(bytes);
 }
 
 async function recv(reader: HandshakeReader, n: number): Promise<Buffer> {
   const bytes = await reader.read(n);
-  log('<<< %s', hex(bytes));
+  if (log.enabled) log('<<< %s', hex(bytes));
   return bytes;
 }

@@ -33,7 +33,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const opt: Options = { quick: false, connect: join(ROOT, 'bin', 'connect.js'), only: new Set(['session', 'bulk', 'latency']) };
+  const opt: Options = { quick: false, connect: join(ROOT, 'bin', 'connect.cjs'), only: new Set(['session', 'bulk', 'latency']) };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') opt.quick = true;
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     rmSync(home, { recursive: true, force: true });
   }
   process.stdout.write(formatReport(report));
-  const complete = !q && opt.only.size === 3 && opt.connect === join(ROOT, 'bin', 'connect.js');
+  const complete = !q && opt.only.size === 3 && opt.connect === join(ROOT, 'bin', 'connect.cjs');
   if (complete) {
     const json = { ...withoutRuns(report), ratios: computeRatios(report) };
     writeFileSync(join(ROOT, 'test', 'bench', 'results.json'), `${JSON.stringify(json, null, 2)}\n`);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startSocks5Server } from './socks5-server.js';
 
-const bin = fileURLToPath(new URL('../../../bin/connect.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../../bin/connect.cjs', import.meta.url));
 
 async function startBannerServer(): Promise<{ close(): void; port: number }> {
   const server = createServer({ allowHalfOpen: true }, (socket) => {

@@ -1,4 +1,4 @@
-// Run our CLI (bin/connect.js) or the reference connect-proxy (connect.c 1.105)
+// Run our CLI (bin/connect.cjs) or the reference connect-proxy (connect.c 1.105)
 // with a clean environment, given stdin, and a hard timeout.
 //
 // Children run detached (setsid): no controlling terminal, so /dev/tty cannot
@@ -13,7 +13,7 @@ import { startRecordingPeer, type RecordingPeer, type Script } from './peers.js'
 
 /** Repository root (this file runs as build/test/helpers/run.js). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const CLI = join(REPO_ROOT, 'bin', 'connect.js');
+export const CLI = join(REPO_ROOT, 'bin', 'connect.cjs');
 
 export interface RunOptions {
   /** Added to the clean env (PATH, HOME=fresh temp dir). Set HOME to use your own rc dir. */

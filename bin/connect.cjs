@@ -1,23 +1,18 @@
 #!/usr/bin/env node
 'use strict';
 // The `connect` command. ssh starts one per connection, so start-up time is
-// what users feel (test/bench/NOTES.md). This launcher is CommonJS
-// (bin/package.json), so Node never starts its ES module loader, and it runs
-// the one-file bundle dist/cli.cjs through V8's code cache dist/cli.cache:
-// bytecode for the functions a session runs, no parsing or compiling. The
-// cache is used only when it belongs to this very bundle (the build id on
-// the bundle's first line) and V8 accepts it (same V8 version and flags);
-// otherwise the bundle is compiled as usual and, when dist/ is writable, a
-// fresh cache is written at exit for the next run.
+// what users feel (test/bench/NOTES.md). This launcher is a .cjs file, so
+// Node neither starts its ES module loader nor looks for a package.json to
+// learn the module type, and it runs the one-file bundle dist/cli.cjs
+// through a V8 code cache: bytecode for the functions a session runs, no
+// parsing or compiling. A cache is used only when it belongs to this very
+// bundle (the build id on the bundle's first line) and V8 accepts it (same
+// V8 version and flags); otherwise the bundle is compiled as usual and, when
+// dist/ is writable, a fresh cache is written at exit for the next run.
 // CONNECT_CODE_CACHE=off: never read or write it; =write: rewrite it at exit.
 // The one place that may end the process at once; src/ gets it as `exit`.
 const exit = (code) => process.exit(code);
-if (typeof require !== 'function') {
-  // loaded as an ES module (no bin/package.json): no cache
-  import('../dist/cli.cjs').then((cli) => cli.run(process.argv, exit));
-} else {
-  launch().run(process.argv, exit);
-}
+launch().run(process.argv, exit);
 
 function launch() {
   const fs = require('node:fs');
@@ -25,7 +20,7 @@ function launch() {
   const vm = require('node:vm');
   const dir = path.join(__dirname, '..', 'dist');
   const file = path.join(dir, 'cli.cjs');
-  const cacheFile = path.join(dir, 'cli.cache');
+  const cacheFile = path.join(dir, cacheName());
   const mode = process.env.CONNECT_CODE_CACHE;
   const source = fs.readFileSync(file, 'utf8');
   const id = source.startsWith('//build ') ? source.slice(0, source.indexOf('\n') + 1) : '';
@@ -49,6 +44,19 @@ function launch() {
   // serves (createRequire would load node:module, ~0.3 ms, for nothing).
   script.runInThisContext()(module.exports, require, module, file, dir);
   return module.exports;
+}
+
+/**
+ * V8 rejects a cache made under other flags, so a run with node options
+ * (NODE_OPTIONS, `node --inspect …/connect.cjs`) keeps a cache of its own
+ * instead of overwriting the one the build made for plain runs.
+ */
+function cacheName() {
+  const options = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.trim();
+  if (!options) return 'cli.cache';
+  let hash = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < options.length; i++) hash = Math.imul(hash ^ options.charCodeAt(i), 0x01000193);
+  return `cli-${(hash >>> 0).toString(16)}.cache`;
 }
 
 function saveCache(script, cacheFile, id) {

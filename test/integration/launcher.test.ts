@@ -1,0 +1,66 @@
+// bin/connect.cjs and its V8 code cache (dist/cli.cache): the cache the
+// build made is used as it is, a run under other node options keeps a cache
+// of its own, and a rejected cache is replaced. Each test works on a copy of
+// bin/ and dist/ so the repository's own cache is never touched.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, runProcess } from '../helpers/run.js';
+import { tempDir } from '../helpers/servers.js';
+
+function copyOfInstall(t: { after(fn: () => void): void }): string {
+  const dir = tempDir('launcher');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'dist', 'cli.cjs'), join(dir, 'dist', 'cli.cjs'));
+  cpSync(join(REPO_ROOT, 'dist', 'cli.cache'), join(dir, 'dist', 'cli.cache'));
+  return dir;
+}
+
+async function version(dir: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<void> {
+  const r = await runProcess(process.execPath, [...nodeArgs, join(dir, 'bin', 'connect.cjs'), '-V'], { env });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^Version 1\.105 /m);
+}
+
+const caches = (dir: string) => readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache')).sort();
+const cache = (dir: string, name = 'cli.cache') => readFileSync(join(dir, 'dist', name));
+
+test('the code cache made by the build is accepted by a plain run (not rewritten)', async (t) => {
+  const dir = copyOfInstall(t);
+  const built = cache(dir);
+  await version(dir);
+  assert.deepEqual(caches(dir), ['cli.cache']);
+  assert.ok(cache(dir).equals(built), 'V8 rejected the shipped cache, so the launcher rewrote it');
+});
+
+test('runs under node options keep a cache of their own; the shipped one is left alone', async (t) => {
+  const dir = copyOfInstall(t);
+  const built = cache(dir);
+  await version(dir, ['--max-old-space-size=96']);
+  await version(dir, [], { NODE_OPTIONS: '--max-old-space-size=97' });
+  assert.ok(cache(dir).equals(built), 'a run with other V8 flags overwrote dist/cli.cache');
+  const own = caches(dir).filter((f) => f !== 'cli.cache');
+  assert.equal(own.length, 2, `expected one cache per option set, got ${own.join(', ')}`);
+  // Each is accepted by the next run under the same options.
+  const first = cache(dir, own[0]);
+  const second = cache(dir, own[1]);
+  await version(dir, ['--max-old-space-size=96']);
+  await version(dir, [], { NODE_OPTIONS: '--max-old-space-size=97' });
+  assert.ok(cache(dir, own[0]).equals(first) && cache(dir, own[1]).equals(second));
+});
+
+test('a cache V8 rejects is replaced by one it accepts', async (t) => {
+  const dir = copyOfInstall(t);
+  const built = cache(dir);
+  const header = built.subarray(0, built.indexOf(0x0a) + 1);
+  const corrupt = Buffer.concat([header, Buffer.alloc(built.length - header.length, 0x5a)]);
+  writeFileSync(join(dir, 'dist', 'cli.cache'), corrupt);
+  await version(dir);
+  const replaced = cache(dir);
+  assert.ok(!replaced.equals(corrupt), 'the rejected cache was kept');
+  assert.ok(replaced.subarray(0, header.length).equals(header), 'the new cache names the same build');
+  await version(dir);
+  assert.ok(cache(dir).equals(replaced), 'the replacement was rejected too');
+});
