@@ -11,7 +11,7 @@ import { enableDebug, logger, shownUser } from '../log.js';
 import { formatEndpoint } from '../protocols/types.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
-import type { Duplex, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { CliConfig, PasswordSource } from '../config/types.js';
 import { validateTunnel } from '../config/validate.js';
 import { open } from '../open.js';
@@ -19,6 +19,7 @@ import { relay } from '../relay.js';
 import { installSignalHandlers } from './signals.js';
 
 export type Exit = (code: number) => void;
+type Stdio = { stdin: Readable; stdout: Writable };
 
 const log = logger('main');
 
@@ -54,8 +55,13 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<number> {
   let output: Writable | undefined;
   // On a signal: take in nothing more, flush what already arrived, exit 128+signo.
   installSignalHandlers(() => { tunnel?.unpipe(); tunnel?.pause(); }, { output: () => output ?? process.stdout, exit });
-  tunnel = await open(config.tunnel);
-  const { stdin, stdout } = await import('./stdio.js').then((m) => m.openStdio());
+  const opening = open(config.tunnel);
+  // Set up stdin/stdout while the proxy is answering, not after: the
+  // connect has gone out by the time immediates run. Nothing is read yet.
+  const stdio = new Promise<Stdio>((resolve) => setImmediate(() => resolve(import('./stdio.js').then((m) => m.openStdio()))));
+  stdio.catch(() => {}); // awaited below unless opening failed first
+  tunnel = await opening;
+  const { stdin, stdout } = await stdio;
   output = stdout;
   await relay(tunnel, stdin, stdout);
   tunnel.destroy();
