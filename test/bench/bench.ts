@@ -6,6 +6,8 @@
  *   bulk     1 GiB each way in direct mode, stdin/stdout pipes fed and
  *            drained by other processes: wall, CPU, peak RSS; median run.
  *   latency  one-byte round trips through the relay to an echo server.
+ * The session section also runs test/bench/floor.cts ("node floor"): the
+ * least a Node program does for one session, to tell Node's cost from ours.
  * Prints a table and the ratios (always taken within this run); a complete
  * default run (no --quick, --only or --connect) writes test/bench/results.json.
  *
@@ -24,6 +26,7 @@ import { computeRatios, formatReport, type Report } from './report.js';
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');
 const PEER = join(HERE, 'peer.js');
+const FLOOR_SESSION = join(HERE, 'floor.cjs');
 const GiB = 1 << 30;
 
 interface Options {
@@ -172,7 +175,11 @@ async function main(): Promise<void> {
   const ours: Command = { file: process.execPath, args: [opt.connect] };
   const ref = findConnectProxy();
   const relays: Subjects = { connect: ours, ...(ref ? { 'connect.c': { file: ref, args: [] } } : {}) };
-  const withFloor: Subjects = { ...relays, 'node -e 0': { file: process.execPath, args: ['-e', '0'] } };
+  const withFloor: Subjects = {
+    ...relays,
+    'node -e 0': { file: process.execPath, args: ['-e', '0'] },
+    'node floor': { file: process.execPath, args: [FLOOR_SESSION] },
+  };
   const q = opt.quick;
   const report: Report = { date: new Date().toISOString(), quick: q, machine: machine(), session: {}, bulk: {}, latency: {} };
   try {

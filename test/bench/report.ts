@@ -18,6 +18,8 @@ export interface Ratio { name: string; value: number; target: string; ok: boolea
 const OURS = 'connect';
 const REF = 'connect.c';
 const FLOOR = 'node -e 0';
+/** test/bench/floor.cts: a minimal Node session, for reference. */
+const MINIMAL = 'node floor';
 
 export function computeRatios(r: Report): Ratio[] {
   const out: Ratio[] = [];
@@ -29,6 +31,7 @@ export function computeRatios(r: Report): Ratio[] {
     const floor = s?.[FLOOR]?.medianMs;
     add(`session ${kind}: connect / node -e 0`, ratio(s?.[OURS]?.medianMs, floor), `≤ ${max.toFixed(2)}`, (v) => v <= max);
     add(`session ${kind}: connect.c / node -e 0`, ratio(s?.[REF]?.medianMs, floor), '(reference)', () => true);
+    add(`session ${kind}: node floor / node -e 0`, ratio(s?.[MINIMAL]?.medianMs, floor), '(reference)', () => true);
   }
   for (const dir of ['down', 'up'] as const) {
     const b = r.bulk[dir];
@@ -58,7 +61,7 @@ function subjectsOf(r: Report): string[] {
   for (const s of Object.values(r.session)) Object.keys(s ?? {}).forEach((n) => names.add(n));
   for (const b of Object.values(r.bulk)) Object.keys(b ?? {}).forEach((n) => names.add(n));
   Object.keys(r.latency).forEach((n) => names.add(n));
-  return [OURS, REF, FLOOR].filter((n) => names.has(n));
+  return [OURS, REF, FLOOR, MINIMAL].filter((n) => names.has(n));
 }
 
 export function figuresTable(r: Report): string {
