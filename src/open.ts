@@ -11,7 +11,7 @@ import type { Endpoint, ProxyServer, TunnelConfig } from './config/types.js';
 import { matchDirect } from './config/direct.js';
 import { validateTunnel } from './config/validate.js';
 import { connectTcp } from './transport/tcp.js';
-import { raceSignal, startDeadline } from './transport/deadline.js';
+import { raceSignal, startDeadline, whenAborted } from './transport/deadline.js';
 import { makeLocalResolver } from './transport/resolve.js';
 import { loadNegotiator } from './protocols/index.js';
 import { describeProxy, formatEndpoint } from './protocols/types.js';
@@ -39,7 +39,7 @@ export async function open(config: TunnelConfig, options: OpenOptions = {}): Pro
   }
 }
 
-async function route(config: TunnelConfig, signal: AbortSignal): Promise<Duplex> {
+async function route(config: TunnelConfig, signal: AbortSignal | undefined): Promise<Duplex> {
   const { target } = config;
   if (config.hops.length === 0 || matchDirect(config.direct, target.host)) {
     log('connecting directly to %s', formatEndpoint(target));
@@ -60,7 +60,7 @@ async function route(config: TunnelConfig, signal: AbortSignal): Promise<Duplex>
 }
 
 /** Failover: the first hop's candidates in order; the first that gets through to `next` wins. */
-async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, signal: AbortSignal): Promise<{ proxy: ProxyServer; stream: Duplex }> {
+async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, signal: AbortSignal | undefined): Promise<{ proxy: ProxyServer; stream: Duplex }> {
   const { candidates } = config.hops[0]!;
   const failures: string[] = [];
   for (const proxy of candidates) {
@@ -71,7 +71,7 @@ async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, sign
       if (failures.length > 0) log('using %s (after: %s)', describeProxy(proxy), failures.join('; '));
       return { proxy, stream };
     } catch (err) {
-      if (signal.aborted || candidates.length === 1) throw err;
+      if (signal?.aborted || candidates.length === 1) throw err;
       failures.push(describeError(err));
       log('%s failed: %s', describeProxy(proxy), describeError(err));
     } finally {
@@ -85,7 +85,7 @@ async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, sign
  * A fresh stream to the last proxy of `path`, through the ones before it:
  * the first connection, and what an HTTP retry after 407 reconnects with.
  */
-async function reach(config: TunnelConfig, path: readonly ProxyServer[], signal: AbortSignal): Promise<Duplex> {
+async function reach(config: TunnelConfig, path: readonly ProxyServer[], signal: AbortSignal | undefined): Promise<Duplex> {
   const first = path[0]!;
   let stream: Duplex = await connectTcp(first, { signal, keepAliveMs: config.keepAliveMs, what: describeProxy(first) });
   stream = await wrapTls(first, stream, signal);
@@ -97,12 +97,12 @@ async function reach(config: TunnelConfig, path: readonly ProxyServer[], signal:
 }
 
 /** Negotiates through the last proxy of `path` (already reached) to `target`; the TLS layer of the next hop is added here. */
-async function negotiateVia(config: TunnelConfig, path: readonly ProxyServer[], stream: Duplex, target: Endpoint | ProxyServer, signal: AbortSignal): Promise<Duplex> {
+async function negotiateVia(config: TunnelConfig, path: readonly ProxyServer[], stream: Duplex, target: Endpoint | ProxyServer, signal: AbortSignal | undefined): Promise<Duplex> {
   const through = await negotiate(config, path, stream, target, signal);
   return 'kind' in target ? wrapTls(target, through, signal) : through;
 }
 
-async function negotiate(config: TunnelConfig, path: readonly ProxyServer[], stream: Duplex, target: Endpoint, signal: AbortSignal): Promise<Duplex> {
+async function negotiate(config: TunnelConfig, path: readonly ProxyServer[], stream: Duplex, target: Endpoint, signal: AbortSignal | undefined): Promise<Duplex> {
   const proxy = path[path.length - 1]!;
   const negotiator = await loadNegotiator(proxy.kind);
   const guards = [destroyOnAbort(stream, signal)];
@@ -130,20 +130,17 @@ async function negotiate(config: TunnelConfig, path: readonly ProxyServer[], str
   }
 }
 
-async function wrapTls(proxy: ProxyServer, stream: Duplex, signal: AbortSignal): Promise<Duplex> {
+async function wrapTls(proxy: ProxyServer, stream: Duplex, signal: AbortSignal | undefined): Promise<Duplex> {
   if (proxy.kind !== 'https') return stream;
   const { startTls } = await import('./transport/tls.js');
   return startTls(stream, proxy, signal);
 }
 
-function destroyOnAbort(stream: Duplex, signal: AbortSignal): () => void {
-  const onAbort = () => stream.destroy(signal.reason as Error);
-  if (signal.aborted) onAbort();
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
+function destroyOnAbort(stream: Duplex, signal: AbortSignal | undefined): () => void {
+  return whenAborted(signal, (reason) => stream.destroy(reason as Error));
 }
 
-async function resolveOrFail(config: TunnelConfig, host: string, signal: AbortSignal): Promise<string> {
+async function resolveOrFail(config: TunnelConfig, host: string, signal: AbortSignal | undefined): Promise<string> {
   const address = await raceSignal(makeLocalResolver(config.dnsServer, signal)(host), signal);
   if (address === undefined) throw new ConnectError('DNS', `cannot resolve ${host}`);
   return address;

@@ -12,7 +12,8 @@ export interface NegotiateContext {
   getPassword?: PasswordSource;
   /** A fresh stream to this same proxy (HTTP retries with credentials). */
   reconnect(): Promise<Duplex>;
-  signal: AbortSignal;
+  /** Aborts the negotiation (-w, failover, the caller); undefined when nothing can. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Each protocol module exports one of these as `negotiate`. */

@@ -1,39 +1,60 @@
-/** -w: one deadline over resolving, connecting and negotiating. */
+/**
+ * -w: one deadline over resolving, connecting and negotiating.
+ *
+ * A signal is optional all along the open path: with no -w, no failover and
+ * no caller's signal nothing can abort, and then there is none. Making an
+ * AbortController and listening on it costs every start ≈ 0.7 ms (V8
+ * compiling Node's EventTarget on first use, test/bench/NOTES.md).
+ */
 import { ConnectError } from '../errors.js';
 
 export interface Deadline {
-  signal: AbortSignal;
+  /** Undefined when nothing can abort (no timeout, no outer signal). */
+  signal: AbortSignal | undefined;
   /** Stop the clock (the tunnel is up). */
   clear(): void;
 }
 
+const nothing = () => {};
+
 /** A signal that aborts after `timeoutMs` (if set) or when `outer` aborts. */
 export function startDeadline(timeoutMs: number | undefined, what: string, outer?: AbortSignal): Deadline {
+  if (timeoutMs === undefined || !(timeoutMs > 0)) return { signal: outer, clear: nothing };
   const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer!.reason);
-  if (outer?.aborted) onOuterAbort();
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const timer = timeoutMs !== undefined && timeoutMs > 0
-    ? setTimeout(() => controller.abort(new ConnectError('TIMEOUT', `timed out after ${timeoutMs / 1000} s ${what}`)), timeoutMs)
-    : undefined;
+  const stopOuter = whenAborted(outer, (reason) => controller.abort(reason));
+  const timer = setTimeout(() => controller.abort(new ConnectError('TIMEOUT', `timed out after ${timeoutMs / 1000} s ${what}`)), timeoutMs);
   return {
     signal: controller.signal,
     clear: () => {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
+      stopOuter();
     },
   };
 }
 
+/**
+ * Calls `onAbort` once when `signal` aborts, at once if it already has.
+ * Returns what stops listening.
+ */
+export function whenAborted(signal: AbortSignal | undefined, onAbort: (reason: unknown) => void): () => void {
+  if (!signal) return nothing;
+  if (signal.aborted) {
+    onAbort(signal.reason);
+    return nothing;
+  }
+  const listener = () => onAbort(signal.reason);
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
 /** Reject with the signal's reason as soon as it aborts. */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = whenAborted(signal, reject);
     promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      (v) => { stop(); resolve(v); },
+      (e) => { stop(); reject(e); },
     );
   });
 }

@@ -1,10 +1,11 @@
-/** First hop: a TCP connection, bounded by the caller's abort signal. */
+/** First hop: a TCP connection, bounded by the caller's abort signal (if any). */
 import { connect, type Socket } from 'node:net';
 import { ConnectError } from '../errors.js';
 import type { Endpoint } from '../config/types.js';
+import { whenAborted } from './deadline.js';
 
 export interface TcpOptions {
-  signal: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Enable TCP keepalive with this initial delay (ms). */
   keepAliveMs?: number;
   /** Names the far side (with its address) in errors, e.g. "SOCKS5 proxy p:1080". */
@@ -14,21 +15,20 @@ export interface TcpOptions {
 export function connectTcp(to: Endpoint, opts: TcpOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: to.host, port: to.port, noDelay: true });
-    const onAbort = () => socket.destroy(opts.signal.reason as Error);
+    let stopWatching = () => {};
     const fail = (err: Error) => {
-      opts.signal.removeEventListener('abort', onAbort);
+      stopWatching();
       socket.destroy();
       reject(err instanceof ConnectError ? err : connectFailure(opts.what, err));
     };
-    if (opts.signal.aborted) return fail(opts.signal.reason as Error);
-    opts.signal.addEventListener('abort', onAbort, { once: true });
     socket.once('error', fail);
     socket.once('connect', () => {
-      opts.signal.removeEventListener('abort', onAbort);
+      stopWatching();
       socket.off('error', fail);
       if (opts.keepAliveMs !== undefined) socket.setKeepAlive(true, opts.keepAliveMs);
       resolve(socket);
     });
+    stopWatching = whenAborted(opts.signal, (reason) => fail(reason as Error));
   });
 }
 

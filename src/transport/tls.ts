@@ -11,11 +11,12 @@ import { ConnectError, describeError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ProxyServer } from '../config/types.js';
 import { formatEndpoint } from '../protocols/types.js';
+import { whenAborted } from './deadline.js';
 import { trustedContext } from './trust.js';
 
 const log = logger('tls');
 
-export function startTls(stream: Duplex, proxy: ProxyServer, signal: AbortSignal): Promise<Duplex> {
+export function startTls(stream: Duplex, proxy: ProxyServer, signal: AbortSignal | undefined): Promise<Duplex> {
   const verify = proxy.tlsVerify !== false;
   const options: ConnectionOptions = {
     socket: stream,
@@ -28,10 +29,11 @@ export function startTls(stream: Duplex, proxy: ProxyServer, signal: AbortSignal
   return handshake(connect(options), stream, proxy, signal, verify);
 }
 
-function handshake(tls: TLSSocket, below: Duplex, proxy: ProxyServer, signal: AbortSignal, verify: boolean): Promise<Duplex> {
+function handshake(tls: TLSSocket, below: Duplex, proxy: ProxyServer, signal: AbortSignal | undefined, verify: boolean): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    let stopWatching = () => {};
     const cleanup = () => {
-      signal.removeEventListener('abort', onAbort);
+      stopWatching();
       tls.off('error', onError);
       tls.off('close', onClose);
     };
@@ -41,11 +43,8 @@ function handshake(tls: TLSSocket, below: Duplex, proxy: ProxyServer, signal: Ab
       below.destroy();
       reject(err);
     };
-    const onAbort = () => fail(signal.reason as Error);
     const onError = (err: Error) => fail(tlsFailure(proxy, err, verify));
     const onClose = () => fail(tlsFailure(proxy, new Error('connection closed during the TLS handshake'), verify));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
     tls.once('error', onError);
     tls.once('close', onClose);
     tls.once('secureConnect', () => {
@@ -53,6 +52,7 @@ function handshake(tls: TLSSocket, below: Duplex, proxy: ProxyServer, signal: Ab
       log('TLS %s with %s%s', tls.getProtocol(), formatEndpoint(proxy), verify ? ', certificate verified' : ', certificate NOT verified (--insecure)');
       resolve(tls);
     });
+    stopWatching = whenAborted(signal, (reason) => fail(reason as Error));
   });
 }
 
