@@ -69,8 +69,9 @@ const cli = await esbuild.build({
   // import() becomes require(): the launcher runs the bundle through
   // vm.Script, which has no loader for dynamic imports.
   supported: { 'dynamic-import': false },
-  // import.meta (relay.ts: createRequire(import.meta.url)) as a lazy getter:
-  // a first pathToFileURL() costs ~1.5 ms, too much to pay up front.
+  // import.meta (src/lazy-package.ts, for the ESM build's createRequire) as a
+  // lazy getter: the bundle has `require` and never reads it, and a first
+  // pathToFileURL() would cost ~1.5 ms up front.
   define: { 'import.meta': '__import_meta' },
   banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   plugins: [lazyChildProcess],

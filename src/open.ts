@@ -19,7 +19,7 @@ import { describeProxy, formatEndpoint } from './protocols/types.js';
 const log = logger('open');
 
 /** With failover and no -w, each candidate still gets this long. */
-export const DEFAULT_ATTEMPT_MS = 10_000;
+const DEFAULT_ATTEMPT_MS = 10_000;
 
 export interface OpenOptions {
   /** Cancels the attempt (library callers); -w has its own deadline in the config. */
@@ -67,13 +67,16 @@ async function firstHop(config: TunnelConfig, next: Endpoint | ProxyServer, sign
     const attempt = candidates.length > 1 ? startDeadline(config.timeoutMs ?? DEFAULT_ATTEMPT_MS, `waiting for ${describeProxy(proxy)}`, signal) : undefined;
     const bounded = attempt?.signal ?? signal;
     try {
-      const stream = await raceSignal(reach(config, [proxy], bounded).then((s) => negotiateVia(config, [proxy], s, next, bounded)), bounded);
+      const through = reach(config, [proxy], bounded).then((s) => negotiateVia(config, [proxy], s, next, bounded));
+      // open() races the whole route against `signal`; only a per-candidate deadline needs its own race.
+      const stream = await (attempt ? raceSignal(through, attempt.signal) : through);
       if (failures.length > 0) log('using %s (after: %s)', describeProxy(proxy), failures.join('; '));
       return { proxy, stream };
     } catch (err) {
       if (signal?.aborted || candidates.length === 1) throw err;
-      failures.push(describeError(err));
-      log('%s failed: %s', describeProxy(proxy), describeError(err));
+      const why = describeError(err);
+      failures.push(why);
+      log('%s failed: %s', describeProxy(proxy), why);
     } finally {
       attempt?.clear();
     }
@@ -141,7 +144,7 @@ function destroyOnAbort(stream: Duplex, signal: AbortSignal | undefined): () => 
 }
 
 async function resolveOrFail(config: TunnelConfig, host: string, signal: AbortSignal | undefined): Promise<string> {
-  const address = await raceSignal(makeLocalResolver(config.dnsServer, signal)(host), signal);
+  const address = await makeLocalResolver(config.dnsServer, signal)(host);
   if (address === undefined) throw new ConnectError('DNS', `cannot resolve ${host}`);
   return address;
 }

@@ -19,7 +19,7 @@ const log = logger('relay');
 const dataLog = logger('data');
 
 /** Read buffer per direction: a pipe's capacity, a few TCP segments' worth. */
-export const READ_BUFFER_SIZE = 64 * 1024;
+const READ_BUFFER_SIZE = 64 * 1024;
 
 /** Chunks up to this size are written straight to the sink's fd when its queue is empty (see directFd). */
 const DIRECT_WRITE_MAX = 16 * 1024;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { ConnectError } from '../errors.js';
 
 /** How to ask: through the askpass program, on the terminal, or not at all (why). */
-export type AskMethod =
+type AskMethod =
   | { via: 'askpass'; program: string }
   | { via: 'tty' }
   | { via: 'none'; why: string };

@@ -7,8 +7,9 @@ import { openSync, closeSync } from 'node:fs';
 import tty from 'node:tty';
 import { read } from 'read';
 import { ConnectError } from '../errors.js';
+import { raceSignal } from '../transport/deadline.js';
 
-export const TTY_PATH = '/dev/tty';
+const TTY_PATH = '/dev/tty';
 
 /** Why the terminal cannot be used, or undefined when it was opened: fd. */
 export function openTerminal(path = TTY_PATH): { fd: number } | { why: string } {
@@ -28,20 +29,16 @@ export async function promptOnTerminal(fd: number, prompt: string, signal?: Abor
   }
   const input = new tty.ReadStream(fd);
   const output = new tty.WriteStream(fd);
-  let onAbort = () => {};
   const cancelled = new Promise<never>((_, reject) => {
-    // read@5 never settles when the line editor closes without a line (^D): catch that, and aborts.
+    // read@5 never settles when the line editor closes without a line (^D): catch that.
     input.once('pause', () => setImmediate(() => reject(new ConnectError('NO_PASSWORD', 'password entry cancelled'))));
-    onAbort = () => reject(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
-    return await Promise.race([read({ input, output, prompt, silent: true, terminal: true }), cancelled]);
+    return await raceSignal(Promise.race([read({ input, output, prompt, silent: true, terminal: true }), cancelled]), signal);
   } catch (err) {
     throw err instanceof ConnectError || signal?.aborted ? err : new ConnectError('NO_PASSWORD', 'password entry cancelled');
   } finally {
     cancelled.catch(() => {});
-    signal?.removeEventListener('abort', onAbort);
     if (input.isRaw) input.setRawMode(false);
     output.write('\n');
     input.destroy();

@@ -13,19 +13,13 @@
  */
 import type { Command } from 'commander';
 import type { PortLookup } from '../config/services.js';
+import type { ListenConfig } from '../config/types.js';
 import { lazyPackage } from '../lazy-package.js';
 
 type Commander = typeof import('commander');
 const loadCommander = lazyPackage<Commander>(() => require('commander'), 'commander');
 
 export type Method = 'direct' | 'socks' | 'http' | 'telnet';
-
-export interface ListenArgs {
-  host: string;
-  port: number;
-  /** -P: keep the remote session across local clients. */
-  hold: boolean;
-}
 
 /** Everything the options say (no host/port yet). */
 export interface OptionArgs {
@@ -39,7 +33,7 @@ export interface OptionArgs {
   resolve?: string;
   /** Raw -a value. */
   socks5Auth?: string;
-  listen?: ListenArgs;
+  listen?: ListenConfig;
   timeoutSecs?: number;
   telnetCommand?: string;
   debugLevel: number;
@@ -216,7 +210,7 @@ function seconds(v: string, opt: string): number {
 }
 
 /** `port`, `addr:port` or `[v6addr]:port`; address defaults to 127.0.0.1 (beyond connect.c). */
-export function parseListen(spec: string, lookup: PortLookup | undefined, hold: boolean): ListenArgs {
+function parseListen(spec: string, lookup: PortLookup | undefined, hold: boolean): ListenConfig {
   let host = '127.0.0.1';
   let portText = spec;
   const m = /^\[([^\]]*)\]:(.*)$/.exec(spec) ?? /^([^:]*):([^:]*)$/.exec(spec);
@@ -231,7 +225,7 @@ export function parseListen(spec: string, lookup: PortLookup | undefined, hold: 
 }
 
 /** A port number 1–65535 or a service name; undefined when unusable. */
-export function resolvePort(text: string, lookup: PortLookup | undefined): number | undefined {
+function resolvePort(text: string, lookup: PortLookup | undefined): number | undefined {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
     return n >= 1 && n <= 65535 ? n : undefined;

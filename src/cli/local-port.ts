@@ -6,7 +6,6 @@ import { formatEndpoint } from '../protocols/types.js';
 export interface LocalPort {
   /** host:port actually bound. */
   address: string;
-  port: number;
   /** The next accepted client (waiting ones first). */
   next(): Promise<Socket>;
   /** Stop listening and drop clients not yet taken; idempotent. */
@@ -39,7 +38,6 @@ function handle(server: Server, queue: Socket[], waiters: Array<(s: Socket) => v
   let closed = false;
   return {
     address: formatEndpoint({ host, port }),
-    port,
     next: () => {
       const queued = queue.shift();
       return queued ? Promise.resolve(queued) : new Promise((resolve) => waiters.push(resolve));

@@ -11,7 +11,7 @@ import { enableDebug, logger, shownUser } from '../log.js';
 import { formatEndpoint } from '../protocols/types.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import type { CliConfig, PasswordSource } from '../config/types.js';
 import { validateTunnel } from '../config/validate.js';
 import { open } from '../open.js';
@@ -19,7 +19,6 @@ import { relay } from '../relay.js';
 import { installSignalHandlers } from './signals.js';
 
 export type Exit = (code: number) => void;
-type Stdio = { stdin: Readable; stdout: Writable };
 
 const log = logger('main');
 
@@ -58,7 +57,7 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<number> {
   const opening = open(config.tunnel);
   // Set up stdin/stdout while the proxy is answering, not after: the
   // connect has gone out by the time immediates run. Nothing is read yet.
-  const stdio = new Promise<Stdio>((resolve) => setImmediate(() => resolve(import('./stdio.js').then((m) => m.openStdio()))));
+  const stdio = nextTurn().then(() => import('./stdio.js')).then((m) => m.openStdio());
   stdio.catch(() => {}); // awaited below unless opening failed first
   tunnel = await opening;
   const { stdin, stdout } = await stdio;
@@ -69,6 +68,8 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<number> {
   relayed = true;
   return 0;
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Set once a stdio session has relayed everything (see the entry point). */
 let relayed = false;

@@ -14,35 +14,34 @@ import { logger } from '../log.js';
 
 const log = logger('signal');
 
-export const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const HANDLED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 export type HandledSignal = (typeof HANDLED_SIGNALS)[number];
+
+/** At most this long for the flush: the whole exit stays under 1 s. */
+const GRACE_MS = 500;
 
 export interface SignalOptions {
   /**
-   * Where relayed data goes, flushed before exit (default process.stdout).
-   * A function when the output is opened later (src/cli/stdio.ts opens its own
-   * socket on fd 1 once the tunnel is up): called at signal time.
+   * Where relayed data goes, flushed before exit; called at signal time
+   * because the output may be opened later (src/cli/stdio.ts opens its own
+   * socket on fd 1 once the tunnel is up). Undefined: nothing to flush.
    */
-  output?: Writable | (() => Writable | undefined);
-  /** At most this long for the flush (default 500 ms): the whole exit stays under 1 s. */
-  graceMs?: number;
+  output: () => Writable | undefined;
   /** Ends the process: the entry point passes process.exit (tests pass a spy). */
   exit: (code: number) => void;
 }
 
 /** 128 + signal number, as a shell reports a process killed by that signal. */
-export function exitCodeFor(signal: HandledSignal): number {
+function exitCodeFor(signal: HandledSignal): number {
   return 128 + constants.signals[signal];
 }
 
 /**
- * Installs the handlers; returns a function that removes them. `onSignal`
- * runs first (synchronously; errors in it are ignored) and should stop new
- * input, e.g. `() => { tunnel?.unpipe(); tunnel?.pause(); }`.
+ * Installs the handlers. `onSignal` runs first (synchronously; errors in it
+ * are ignored) and should stop new input, e.g.
+ * `() => { tunnel?.unpipe(); tunnel?.pause(); }`.
  */
-export function installSignalHandlers(onSignal: (signal: HandledSignal) => void, opts: SignalOptions): () => void {
-  const outputNow = (): Writable | undefined =>
-    typeof opts.output === 'function' ? opts.output() : (opts.output ?? process.stdout);
+export function installSignalHandlers(onSignal: (signal: HandledSignal) => void, opts: SignalOptions): void {
   const { exit } = opts;
   let exiting = false;
   const handler = (signal: HandledSignal) => {
@@ -51,17 +50,14 @@ export function installSignalHandlers(onSignal: (signal: HandledSignal) => void,
     exiting = true;
     log('%s received; exiting with %d', signal, code);
     try { onSignal(signal); } catch { /* exiting anyway */ }
-    const output = outputNow();
-    void (output ? flush(output, opts.graceMs ?? 500) : Promise.resolve()).then(() => exit(code));
+    const output = opts.output();
+    void (output ? flush(output, GRACE_MS) : Promise.resolve()).then(() => exit(code));
   };
   for (const sig of HANDLED_SIGNALS) process.on(sig, handler);
-  return () => {
-    for (const sig of HANDLED_SIGNALS) process.off(sig, handler);
-  };
 }
 
 /** Resolves when `output` has written everything queued, is gone, or after `graceMs`. */
-export function flush(output: Writable, graceMs: number): Promise<void> {
+function flush(output: Writable, graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
   return new Promise((resolve) => {
     const check = () => {

@@ -34,7 +34,7 @@ interface KindTable {
 }
 
 /** SPEC §2's table, one column per kind. */
-export const TABLE: Record<Kind, KindTable> = {
+const TABLE: Record<Kind, KindTable> = {
   socks5: {
     servers: ['SOCKS5_SERVER', 'SOCKS_SERVER'], port: 1080, resolve: ['SOCKS5_RESOLVE', 'SOCKS_RESOLVE'],
     users: ['SOCKS5_USER', 'SOCKS_USER', 'CONNECT_USER'],
@@ -138,7 +138,6 @@ function envSource(params: ParamLookup, names: string[]): string {
 }
 
 function classicServer(kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, mode: ResolveMode): ProxyServer {
-  const t = TABLE[kind];
   const server: ProxyServer = { kind, host: s.host, port: s.port, resolve: mode };
   if (s.tls) {
     if (kind !== 'http') throw new ConnectError('CONFIG', 'https:// names an HTTP proxy (-H, HTTP_PROXY, -x), not a SOCKS or telnet one');
@@ -149,11 +148,17 @@ function classicServer(kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildIn
     server.telnetCommand = o.telnetCommand ?? 'telnet %h %p';
     return server;
   }
-  server.user = s.user ?? firstParam(params, t.users) ?? inputs.loginName;
-  const password = firstParam(params, t.passwords);
+  addCredentials(server, kind, s, o, inputs, params);
+  return server;
+}
+
+/** User, password and SOCKS5 methods: what the spec or URL gave, else env / rc, else the login name. */
+function addCredentials(server: ProxyServer, kind: Kind, given: { user?: string; password?: string }, o: OptionArgs, inputs: BuildInputs, params: ParamLookup): void {
+  const t = TABLE[kind];
+  server.user = given.user ?? firstParam(params, t.users) ?? inputs.loginName;
+  const password = given.password ?? firstParam(params, t.passwords);
   if (password !== undefined) server.password = password;
   if (kind === 'socks5') server.socks5Auth = socks5AuthFor(o, params);
-  return server;
 }
 
 interface Resolved {
@@ -224,12 +229,8 @@ function urlCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: Par
 }
 
 function urlServer(u: ProxyUrl, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, dnsServer?: string): ProxyServer {
-  const t = TABLE[u.kind === 'https' ? 'http' : (u.kind as Kind)];
   const server: ProxyServer = { kind: u.kind, host: u.host, port: u.port, resolve: u.resolve };
-  server.user = u.user ?? firstParam(params, t.users) ?? inputs.loginName;
-  const password = u.password ?? (u.kind === 'socks4' ? undefined : firstParam(params, t.passwords));
-  if (password !== undefined) server.password = password;
-  if (u.kind === 'socks5') server.socks5Auth = socks5AuthFor(o, params);
+  addCredentials(server, u.kind === 'https' ? 'http' : (u.kind as Kind), u, o, inputs, params);
   if (u.kind === 'https') server.tlsVerify = !o.insecure;
   if (dnsServer) server.dnsServer = dnsServer;
   return server;
@@ -241,10 +242,15 @@ function cliSecretWarning(option: string): string {
     'use SOCKS5_PASSWD / HTTP_PROXY_PASSWORD (environment or ~/.connectrc) instead';
 }
 
+/** -k, else CONNECT_KEEPALIVE; 0 means off. */
 function keepAlive(o: OptionArgs, params: ParamLookup): number | undefined {
-  if (o.keepAliveSecs !== undefined) return o.keepAliveSecs > 0 ? o.keepAliveSecs * 1000 : undefined;
+  const secs = o.keepAliveSecs ?? envKeepAliveSecs(params);
+  return secs !== undefined && secs > 0 ? secs * 1000 : undefined;
+}
+
+function envKeepAliveSecs(params: ParamLookup): number | undefined {
   const text = params.get('CONNECT_KEEPALIVE');
   if (text === undefined || text === '') return undefined;
   if (!/^\d+$/.test(text)) throw new ConnectError('CONFIG', `CONNECT_KEEPALIVE must be a number of seconds, not '${text}'`);
-  return Number(text) > 0 ? Number(text) * 1000 : undefined;
+  return Number(text);
 }

@@ -57,7 +57,7 @@ function dottedMask(text: string): number[] | undefined {
 }
 
 /** `/n` as bytes; undefined when n is out of range. */
-export function prefixMask(bits: number, family: 4 | 6): number[] | undefined {
+function prefixMask(bits: number, family: 4 | 6): number[] | undefined {
   const len = family === 4 ? 4 : 16;
   if (!Number.isInteger(bits) || bits < 0 || bits > len * 8) return undefined;
   return Array.from({ length: len }, (_, i) => {

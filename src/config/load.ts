@@ -30,7 +30,7 @@ function account(): { name: string; home: string | undefined } {
   }
 }
 
-export function readBuildInputs(env: Record<string, string | undefined> = process.env): BuildInputs {
+function readBuildInputs(env: Record<string, string | undefined> = process.env): BuildInputs {
   const { name, home } = account();
   const paths = ['/etc/connectrc', ...(home ? [join(home, '.connectrc')] : [])];
   const rcFiles: RcFile[] = [];

@@ -15,7 +15,7 @@ export const RC_NAMES: ReadonlySet<string> = new Set([
   'CONNECT_PROXY', 'CONNECT_KEEPALIVE', 'NO_PROXY',
 ]);
 
-export interface RcResult {
+interface RcResult {
   values: Map<string, string>;
   /** One line each, `path:line: problem`, ready for stderr. */
   warnings: string[];

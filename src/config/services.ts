@@ -23,6 +23,6 @@ export function parseServices(text: string): Map<string, number> {
 
 /** A PortLookup over /etc/services text (service names are case-sensitive, as getservbyname). */
 export function servicesLookup(text: string): PortLookup {
-  let map: Map<string, number> | undefined;
-  return (name) => (map ??= parseServices(text)).get(name);
+  const map = parseServices(text);
+  return (name) => map.get(name);
 }

@@ -32,7 +32,7 @@ function fail(ctx: SpecContext, spec: string, why: string): never {
  * password masked: what lies between the user's `:` and the last `@`
  * (`user:pass@host` in -S too, and a password holding `/` or `@`).
  */
-export function quoteSafely(text: string): string {
+function quoteSafely(text: string): string {
   const start = /^[a-z0-9+.-]+:\/\//i.exec(text)?.[0].length ?? 0;
   const at = text.lastIndexOf('@');
   const colon = text.indexOf(':', start);
@@ -56,7 +56,7 @@ export function parseServerSpec(spec: string, defaultPort: number, ctx: SpecCont
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
-export function splitHostPort(text: string, defaultPort: number, fail: (why: string) => never): Endpointish {
+function splitHostPort(text: string, defaultPort: number, fail: (why: string) => never): Endpointish {
   let host: string;
   let portText: string | undefined;
   const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);

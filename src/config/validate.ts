@@ -12,11 +12,11 @@ import { ConnectError } from '../errors.js';
 import type { Endpoint, ProxyServer, TunnelConfig } from './types.js';
 
 /** RFC 1928: the name's length is one byte. */
-export const SOCKS5_MAX_NAME = 255;
+const SOCKS5_MAX_NAME = 255;
 /** RFC 1929: ULEN and PLEN are one byte each. */
-export const SOCKS5_MAX_CREDENTIAL = 255;
+const SOCKS5_MAX_CREDENTIAL = 255;
 /** Other protocols have no length byte; DNS names are at most 253 bytes anyway. */
-export const MAX_NAME = 1024;
+const MAX_NAME = 1024;
 
 const KINDS = new Set(['socks5', 'socks4', 'http', 'https', 'telnet']);
 /**
@@ -45,13 +45,13 @@ export function validateTunnel(config: TunnelConfig): void {
 }
 
 /** Host and port fit for any protocol (no injection possible). */
-export function validateEndpoint(endpoint: Endpoint, what: string): void {
+function validateEndpoint(endpoint: Endpoint, what: string): void {
   if (!endpoint || typeof endpoint !== 'object') bad(`missing ${what}`);
   validateHost(endpoint.host, `${what} host`);
   validatePort(endpoint.port, `${what} port`);
 }
 
-export function validateHost(host: unknown, what: string): void {
+function validateHost(host: unknown, what: string): void {
   if (typeof host !== 'string' || host === '') bad(`empty ${what}`);
   const bytes = Buffer.byteLength(host, 'utf8');
   if (bytes > MAX_NAME) bad(`${what} is ${bytes} bytes long (at most ${MAX_NAME})`);
@@ -61,7 +61,7 @@ export function validateHost(host: unknown, what: string): void {
   if (/[:%]/.test(host) && !isIPv6Literal(host)) bad(`${what} ${show(host)} contains ':' or '%' but is not an IPv6 address`);
 }
 
-export function validatePort(port: unknown, what: string): void {
+function validatePort(port: unknown, what: string): void {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
     bad(`${what} ${show(String(port))} is not a port number 1-65535`);
   }

@@ -5,13 +5,10 @@
 import { ConnectError } from '../errors.js';
 import { redactAuth } from '../log.js';
 import type { Endpoint } from '../config/types.js';
-import { formatEndpoint } from './types.js';
+import { formatEndpoint, isUnsafeHost } from './types.js';
 
 /** Whole response head (status line + fields + blank line) we accept. */
 export const MAX_HEADER_BYTES = 64 * 1024;
-
-/** C0 controls, space and DEL: each would break (or inject into) the request line. */
-const UNSAFE_HOST = /[\x00-\x20\x7f]/;
 
 /**
  * RFC 9110 §9.3.6: the request-target is authority-form `host:port`
@@ -19,7 +16,7 @@ const UNSAFE_HOST = /[\x00-\x20\x7f]/;
  */
 export function requestTarget(target: Endpoint): string {
   if (target.host === '') throw new ConnectError('BAD_INPUT', 'empty target host name');
-  if (UNSAFE_HOST.test(target.host)) {
+  if (isUnsafeHost(target.host)) {
     throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(target.host)} contains a space or control character`);
   }
   return formatEndpoint(target);

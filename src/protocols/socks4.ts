@@ -2,7 +2,7 @@
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { hex, logger, shownUser } from '../log.js';
-import { HandshakeReader } from '../transport/reader.js';
+import { withHandshakeReader } from '../transport/reader.js';
 import { proxyUser } from '../auth/credentials.js';
 import type { NegotiateContext } from './types.js';
 import { describeProxy, formatEndpoint } from './types.js';
@@ -13,8 +13,7 @@ const log = logger('socks4');
 export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
   const peer = describeProxy(ctx.proxy);
   const request = await buildRequest(ctx); // BAD_INPUT before anything is sent
-  const reader = new HandshakeReader(stream, peer);
-  try {
+  return withHandshakeReader(stream, peer, async (reader) => {
     if (log.enabled) log('>>> %s', hex(redacted(request, proxyUser(ctx))));
     stream.write(request);
     const reply = await reader.read(wire.REPLY_LENGTH);
@@ -24,11 +23,7 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
       throw new ConnectError('PROXY_REFUSED', `${peer} could not connect to ${formatEndpoint(ctx.target)}: ${wire.replyText(code)} (${code})`);
     }
     log('connected to %s', formatEndpoint(ctx.target));
-    return reader.release();
-  } catch (err) {
-    reader.detach();
-    throw err;
-  }
+  });
 }
 
 /**
@@ -37,7 +32,6 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
  */
 async function buildRequest(ctx: NegotiateContext): Promise<Buffer> {
   const { host, port } = ctx.target;
-  wire.destination(host); // IPv6 literal: fail before resolving
   const resolved = ctx.proxy.resolve === 'local' ? await ctx.resolveLocal(host) : undefined;
   const dest = wire.destination(host, resolved);
   if ('ipv4' in dest) log('requesting %s (resolved locally to %s)', formatEndpoint(ctx.target), dest.ipv4);

@@ -2,7 +2,7 @@
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { hex, logger, shownUser } from '../log.js';
-import { HandshakeReader } from '../transport/reader.js';
+import { type HandshakeReader, withHandshakeReader } from '../transport/reader.js';
 import { proxyPassword, proxyUser } from '../auth/credentials.js';
 import type { NegotiateContext } from './types.js';
 import { describeProxy, formatEndpoint } from './types.js';
@@ -13,15 +13,10 @@ const DEFAULT_METHODS = ['none', 'userpass'] as const;
 
 export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
   const peer = describeProxy(ctx.proxy);
-  const reader = new HandshakeReader(stream, peer);
-  try {
+  return withHandshakeReader(stream, peer, async (reader) => {
     await authenticate(stream, reader, ctx, peer);
     await requestConnect(stream, reader, ctx, peer);
-    return reader.release();
-  } catch (err) {
-    reader.detach();
-    throw err;
-  }
+  });
 }
 
 async function authenticate(stream: Duplex, reader: HandshakeReader, ctx: NegotiateContext, peer: string): Promise<void> {

@@ -4,8 +4,9 @@
  * begin_telnet_relay).
  */
 import { ConnectError } from '../errors.js';
+import { isUnsafeHost } from './types.js';
 
-export const DEFAULT_COMMAND = 'telnet %h %p';
+const DEFAULT_COMMAND = 'telnet %h %p';
 /** connect.c reads lines into 1 KiB; we allow longer lines but bound them. */
 export const MAX_LINE_BYTES = 8 * 1024;
 /** Everything read before the tunnel starts. */
@@ -33,14 +34,14 @@ export function expandCommand(template: string, host: string, port: number): str
 
 /** The bytes sent: the expanded command and CRLF (connect.c: "%s\r\n"). */
 export function request(template: string | undefined, host: string, port: number): string {
-  if (/[\x00-\x20\x7f]/.test(host) || host === '') {
+  if (isUnsafeHost(host)) {
     throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(host)} is empty or contains a space or control character`);
   }
   return `${expandCommand(template ?? DEFAULT_COMMAND, host, port)}\r\n`;
 }
 
-export const GOOD_PHRASE = 'connected to';
-export const BAD_PHRASES = [' failed', ' refused', ' rejected', ' closed'] as const;
+const GOOD_PHRASE = 'connected to';
+const BAD_PHRASES = [' failed', ' refused', ' rejected', ' closed'] as const;
 
 export type Verdict = 'connected' | 'failed' | 'more';
 

@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { logger } from '../log.js';
-import { HandshakeReader } from '../transport/reader.js';
+import { type HandshakeReader, withHandshakeReader } from '../transport/reader.js';
 import type { NegotiateContext } from './types.js';
 import { describeProxy, formatEndpoint } from './types.js';
 import * as wire from './telnet-wire.js';
@@ -15,16 +15,11 @@ const log = logger('telnet');
 export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
   const peer = describeProxy(ctx.proxy);
   const request = wire.request(ctx.proxy.telnetCommand, ctx.target.host, ctx.target.port);
-  const reader = new HandshakeReader(stream, peer, wire.MAX_TOTAL_BYTES);
-  try {
-    log('>>> %s', JSON.stringify(request));
+  return withHandshakeReader(stream, peer, async (reader) => {
+    if (log.enabled) log('>>> %s', JSON.stringify(request));
     stream.write(request, 'utf8');
     await awaitConnected(reader, peer, formatEndpoint(ctx.target));
-    return reader.release();
-  } catch (err) {
-    reader.detach();
-    throw err;
-  }
+  }, wire.MAX_TOTAL_BYTES);
 }
 
 async function awaitConnected(reader: HandshakeReader, peer: string, target: string): Promise<void> {
@@ -35,7 +30,7 @@ async function awaitConnected(reader: HandshakeReader, peer: string, target: str
     const raw = await reader.readUntil('\n', wire.MAX_LINE_BYTES, 'a line');
     total += raw.length;
     const line = raw.toString('utf8');
-    log('<<< %s', JSON.stringify(line));
+    if (log.enabled) log('<<< %s', JSON.stringify(line));
     const verdict = wire.classifyLine(line);
     if (verdict === 'connected') {
       log('connected to %s', target);

@@ -27,3 +27,8 @@ export function describeProxy(proxy: ProxyServer): string {
 export function formatEndpoint({ host, port }: Endpoint): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** Empty, or with a C0 control, space or DEL: each would break (or inject into) a request line. */
+export function isUnsafeHost(host: string): boolean {
+  return host === '' || /[\x00-\x20\x7f]/.test(host);
+}

@@ -3,7 +3,7 @@
  *
  * A signal is optional all along the open path: with no -w, no failover and
  * no caller's signal nothing can abort, and then there is none. Making an
- * AbortController and listening on it costs every start ≈ 0.7 ms (V8
+ * AbortController and listening on it costs every start ≈ 0.8–1.0 ms (V8
  * compiling Node's EventTarget on first use, test/bench/NOTES.md).
  */
 import { ConnectError } from '../errors.js';

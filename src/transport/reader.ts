@@ -59,7 +59,7 @@ export class HandshakeReader {
     return this.stream;
   }
 
-  /** Stop reading and forget buffered bytes (the stream is being abandoned). */
+  /** Stop reading without putting buffered bytes back (the stream is being abandoned). */
   detach(): void {
     this.stream.off('data', this.onData);
     this.stream.off('end', this.onEnd);
@@ -124,5 +124,22 @@ export class HandshakeReader {
 
   private closedError(): ConnectError {
     return new ConnectError('PROXY_PROTOCOL', `${this.peer} closed the connection during the handshake`);
+  }
+}
+
+/**
+ * Runs one handshake over `stream`: the stream as release() leaves it when
+ * `exchange` succeeds; when it fails, the reader lets go and the error passes.
+ */
+export async function withHandshakeReader(
+  stream: Duplex, peer: string, exchange: (reader: HandshakeReader) => Promise<void>, maxBuffered?: number,
+): Promise<Duplex> {
+  const reader = new HandshakeReader(stream, peer, maxBuffered);
+  try {
+    await exchange(reader);
+    return reader.release();
+  } catch (err) {
+    reader.detach();
+    throw err;
   }
 }

@@ -1,6 +1,7 @@
 /** Local name resolution: the system resolver, or -R <dns server>. */
 import { isIPv4 } from 'node:net';
 import { isIPv6Literal } from '../config/address.js';
+import { whenAborted } from './deadline.js';
 
 export type LocalResolver = (host: string) => Promise<string | undefined>;
 
@@ -34,14 +35,13 @@ export function makeLocalResolver(dnsServer?: string, signal?: AbortSignal): Loc
 async function viaServer(host: string, server: string, signal?: AbortSignal): Promise<string | undefined> {
   const resolver = new (await dns()).Resolver({ timeout: 5000, tries: 2 });
   resolver.setServers([server]);
-  const cancel = () => resolver.cancel();
-  signal?.addEventListener('abort', cancel, { once: true });
+  const stop = whenAborted(signal, () => resolver.cancel());
   try {
     const [v4] = await resolver.resolve4(host).catch(() => [] as string[]);
     if (v4 || signal?.aborted) return v4;
     const [v6] = await resolver.resolve6(host).catch(() => [] as string[]);
     return v6;
   } finally {
-    signal?.removeEventListener('abort', cancel);
+    stop();
   }
 }

@@ -14,7 +14,6 @@
  * Options: --quick (small sizes, few runs); --connect FILE (bench another
  * entry script as "connect", e.g. to A/B a change); --only session,bulk,latency.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { runBulk, runLatency, startPeer, timeSession, withArgs, type BulkRun, type Command } from './measure.js';
 import { startResponder } from './responders.js';
 import { computeRatios, formatReport, type Report } from './report.js';
+import { findBinary } from '../helpers/servers.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');
@@ -45,14 +45,6 @@ function parseOptions(argv: string[]): Options {
     else throw new Error(`unknown option ${a}`);
   }
   return opt;
-}
-
-function findConnectProxy(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v connect-proxy'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function benchEnv(home: string): NodeJS.ProcessEnv {
@@ -97,8 +89,13 @@ async function benchSession(subjects: Subjects, env: NodeJS.ProcessEnv, runs: nu
   return result;
 }
 
-/** A subject that fails is reported once and left out of the rest of the section. */
+/**
+ * A subject that fails is reported once and left out of the rest of the
+ * section, except `connect` itself: without it the run has no targets to
+ * check, so its failure ends the bench (and results.json is not written).
+ */
 function fail(cmds: Subjects, name: string, err: Error): undefined {
+  if (name === 'connect') throw err;
   process.stderr.write(`bench: ${name} failed, left out: ${err.message}\n`);
   delete cmds[name];
   return undefined;
@@ -173,7 +170,7 @@ async function main(): Promise<void> {
   const home = mkdtempSync(join(os.tmpdir(), 'connect-bench-home-'));
   const env = benchEnv(home);
   const ours: Command = { file: process.execPath, args: [opt.connect] };
-  const ref = findConnectProxy();
+  const ref = findBinary('connect-proxy');
   const relays: Subjects = { connect: ours, ...(ref ? { 'connect.c': { file: ref, args: [] } } : {}) };
   const withFloor: Subjects = {
     ...relays,

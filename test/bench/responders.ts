@@ -5,6 +5,7 @@
  * often does), then close when the client half-closes.
  */
 import net from 'node:net';
+import { socks5Frames } from '../helpers/peers.js';
 
 export const BANNER = Buffer.from('SSH-2.0-OpenSSH_9.6 bench\r\n');
 
@@ -13,19 +14,8 @@ export interface Responder {
   close(): Promise<void>;
 }
 
-/** Bytes the next frame needs from `buf`, or undefined for "not yet". */
+/** Bytes the next frame takes (possibly more than buffered so far), or undefined for "not yet". */
 type Framer = (buf: Buffer) => number | undefined;
-
-function socks5Greeting(b: Buffer): number | undefined {
-  return b.length >= 2 && b.length >= 2 + b[1]! ? 2 + b[1]! : undefined;
-}
-
-function socks5Request(b: Buffer): number | undefined {
-  if (b.length < 5) return undefined;
-  const addr = b[3] === 1 ? 4 : b[3] === 4 ? 16 : 1 + b[4]!;
-  const n = 4 + addr + 2;
-  return b.length >= n ? n : undefined;
-}
 
 function httpHead(b: Buffer): number | undefined {
   const at = b.indexOf('\r\n\r\n');
@@ -33,8 +23,8 @@ function httpHead(b: Buffer): number | undefined {
 }
 
 const SOCKS5_SCRIPT: Array<[Framer, Buffer]> = [
-  [socks5Greeting, Buffer.from([5, 0])],
-  [socks5Request, Buffer.concat([Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]), BANNER])],
+  [socks5Frames.greeting, Buffer.from([5, 0])],
+  [socks5Frames.request, Buffer.concat([Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]), BANNER])],
 ];
 const HTTP_SCRIPT: Array<[Framer, Buffer]> = [
   [httpHead, Buffer.concat([Buffer.from('HTTP/1.0 200 Connection established\r\n\r\n'), BANNER])],
@@ -51,7 +41,7 @@ function serve(socket: net.Socket, script: Array<[Framer, Buffer]>): void {
     while (step < script.length) {
       const [frame, reply] = script[step]!;
       const n = frame(buf);
-      if (n === undefined) return;
+      if (n === undefined || n > buf.length) return;
       buf = buf.subarray(n);
       step++;
       socket.write(reply);

@@ -45,7 +45,7 @@ export interface DnsServerOptions {
   t?: Teardown;
 }
 
-export const DEFAULT_DNS_HOSTS = ['127.0.0.153', '127.0.0.154', '127.0.0.155', '127.0.0.156'];
+const DEFAULT_DNS_HOSTS = ['127.0.0.153', '127.0.0.154', '127.0.0.155', '127.0.0.156'];
 
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const records = new Map<string, string[]>();
@@ -96,7 +96,7 @@ export async function dnsSkipReason(hosts = DEFAULT_DNS_HOSTS): Promise<string |
 interface Question { name: string; type: number; qclass: number; end: number }
 
 /** QNAME at offset 12 (RFC 1035 §4.1.2); undefined when malformed. Compression pointers are not valid here. */
-export function parseQuestion(msg: Buffer): Question | undefined {
+function parseQuestion(msg: Buffer): Question | undefined {
   let i = 12;
   const labels: string[] = [];
   for (;;) {
@@ -113,7 +113,7 @@ export function parseQuestion(msg: Buffer): Question | undefined {
 }
 
 /** The reply to one query, or undefined to drop it (not a query, too short to answer). */
-export function answer(msg: Buffer, records: Map<string, string[]>, record: (q: Omit<DnsQuestion, 'from'>) => void = () => {}): Buffer | undefined {
+function answer(msg: Buffer, records: Map<string, string[]>, record: (q: Omit<DnsQuestion, 'from'>) => void): Buffer | undefined {
   if (msg.length < 12) return undefined;
   const flags = msg.readUInt16BE(2);
   if (flags & 0x8000) return undefined; // a response, not a query

@@ -251,7 +251,7 @@ function boundAddr(atyp: number): Buffer {
 }
 
 /** SOCKS4 request, or 4a when the address is 0.0.0.x (x != 0): userid NUL [host NUL]. */
-export function socks4Frame(b: Buffer): number | undefined {
+function socks4Frame(b: Buffer): number | undefined {
   const nul = b.length > 8 ? b.indexOf(0, 8) : -1;
   if (nul < 0) return undefined;
   const is4a = b[4] === 0 && b[5] === 0 && b[6] === 0 && b[7] !== 0;
@@ -299,11 +299,6 @@ export function telnetScript(o: Tail & { line: string; prompt?: string }): Step[
   const fail = /( failed| refused| rejected| closed)/i.test(o.line) && !/connected to/i.test(o.line);
   const pre: Step[] = o.prompt === undefined ? [] : [{ send: o.prompt }];
   return [...pre, { line: true }, ...replyThen(Buffer.from(`${o.line}\r\n`), o, fail)];
-}
-
-/** Target that echoes everything and mirrors FIN. */
-export function echoServer(opts: PeerOptions = {}): Promise<RecordingPeer> {
-  return startRecordingPeer([{ echo: true }], opts);
 }
 
 /** Target that speaks first (like sshd), then echoes (`then: 'echo'`), closes, or just records until the client's FIN. */

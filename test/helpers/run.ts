@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectProxyBinary, killGroup, onProcessExit, tempDir } from './servers.js';
+import { binary, killGroup, onProcessExit, tempDir } from './servers.js';
 import { startRecordingPeer, type RecordingPeer, type Script } from './peers.js';
 
 /** Repository root (this file runs as build/test/helpers/run.js). */
@@ -100,8 +100,8 @@ export function runProcess(file: string, args: string[], opts: RunOptions = {}):
 }
 
 /** [file, argv prefix] for our CLI or the reference connect-proxy. */
-export function commandFor(bin: 'ours' | 'reference' = 'ours'): [string, string[]] {
-  return bin === 'ours' ? [process.execPath, [CLI]] : [connectProxyBinary(), []];
+function commandFor(bin: 'ours' | 'reference' = 'ours'): [string, string[]] {
+  return bin === 'ours' ? [process.execPath, [CLI]] : [binary('connect-proxy'), []];
 }
 
 export function spawnConnect(args: string[], opts: RunOptions = {}): Running {

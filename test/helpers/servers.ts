@@ -64,9 +64,6 @@ export function binary(name: string): string {
   return file;
 }
 
-/** Path of connect.c 1.105 (`connect-proxy`); throws when missing (check requireBinary first). */
-export function connectProxyBinary(): string { return binary('connect-proxy'); }
-
 // ------------------------------------------------------- process cleanup
 
 const killers = new Set<() => void>();
@@ -123,7 +120,7 @@ interface LaunchSpec {
   t?: Teardown;
 }
 
-export async function launch(spec: LaunchSpec): Promise<ServerHandle> {
+async function launch(spec: LaunchSpec): Promise<ServerHandle> {
   let lastErr: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -222,7 +219,7 @@ function dantedConfig(port: number, logFile: string, opts: DantedOptions): strin
  * place (other test files may be using it). Refuses names not starting with
  * "connecttest" so a typo can never re-password a real account.
  */
-export function ensureSystemUser(user: string, password: string): void {
+function ensureSystemUser(user: string, password: string): void {
   if (!/^connecttest[a-z0-9_-]*$/.test(user)) throw new Error(`refusing to touch system user ${user}: name must start with "connecttest"`);
   if (!isRoot()) throw new Error('danted userpass needs root (useradd, chpasswd, reading /etc/shadow)');
   retry(() => {

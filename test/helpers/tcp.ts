@@ -63,13 +63,6 @@ export function sha256(stream: NodeJS.ReadableStream): Promise<{ hex: string; by
   });
 }
 
-/** Collects a whole (small) stream. */
-export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(parts);
-}
-
 export interface HashResult { hex: string; bytes: number }
 
 export interface HashServer {
@@ -89,19 +82,11 @@ export async function startHashServer(
   opts: { send?: { bytes: number; seed?: number }; banner?: string; t?: Teardown } = {},
 ): Promise<HashServer> {
   const results: Array<Promise<HashResult>> = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-    s.on('error', () => {});
+  const { port, close } = await listenTracked((s) => {
     const got = sha256(s);
     results.push(got);
     void serve(s, got, opts);
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
-  const port = (server.address() as net.AddressInfo).port;
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); server.close(() => r()); }));
   opts.t?.after(close);
   return { host: '127.0.0.1', port, results, close };
 }
@@ -130,14 +115,22 @@ function drainOrClose(s: net.Socket): Promise<void> {
 
 /** A loopback target (half-open allowed) running `onClient` for each connection; closed, with its clients, after the test. */
 export async function startTarget(t: Teardown, onClient: (s: net.Socket) => void): Promise<number> {
+  const { port, close } = await listenTracked(onClient);
+  t.after(close);
+  return port;
+}
+
+/** A server on 127.0.0.1:0 (half-open allowed, socket errors ignored) whose close() destroys its open sockets, then stops listening. */
+async function listenTracked(onClient: (s: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s);
-    s.on('error', () => {});
     s.once('close', () => sockets.delete(s));
+    s.on('error', () => {});
     onClient(s);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }));
-  return (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); server.close(() => r()); }));
+  return { port: (server.address() as net.AddressInfo).port, close };
 }
