@@ -78,6 +78,26 @@ export function pickDigest(challenges: readonly Challenge[]): DigestChallenge | 
   return best;
 }
 
+/**
+ * The offered schemes for an error message, each unusable Digest challenge
+ * with the reason (an unknown algorithm is not "no Digest").
+ */
+export function describeOffered(challenges: readonly Challenge[]): string {
+  if (challenges.length === 0) return 'none';
+  return challenges.map((c) => {
+    const why = c.scheme.toLowerCase() === 'digest' ? digestProblem(c.params) : undefined;
+    return why ? `${c.scheme} (${why})` : c.scheme;
+  }).join(', ');
+}
+
+function digestProblem(params: Record<string, string>): string | undefined {
+  const algorithm = params.algorithm ?? 'MD5';
+  if (!HASHES[algorithm.toLowerCase()]) return `algorithm ${JSON.stringify(algorithm)} is not supported`;
+  if (params.nonce === undefined) return 'no nonce';
+  if (parseDigestChallenge(params) === undefined) return `qop ${JSON.stringify(params.qop ?? '')} without auth`;
+  return undefined;
+}
+
 /** Digest when a usable Digest challenge is offered, else Basic when offered. */
 export function chooseAuth(challenges: readonly Challenge[]): 'digest' | 'basic' | undefined {
   if (pickDigest(challenges)) return 'digest';

@@ -83,8 +83,8 @@ async function nextAuthorization(
   }
   const scheme = await chooseScheme(challenges);
   if (!scheme) {
-    const offered = challenges.map((c) => c.scheme).join(', ') || 'none';
-    throw new ConnectError('AUTH', `${peer} requires authentication for ${target} (${head.status}); offered schemes: ${offered}; connect supports Basic and Digest`);
+    const offered = (await import('../auth/digest.js')).describeOffered(challenges);
+    throw new ConnectError('AUTH', `${peer} requires authentication for ${target} (${head.status}); offered schemes: ${offered}; connect supports Basic and Digest (MD5, SHA-256, SHA-512-256, qop=auth)`);
   }
   return authorize(scheme, challenges, ctx, target);
 }

@@ -254,6 +254,8 @@ test('negotiate: HTTP answers that fail, and how', async () => {
     [[{ until: '\r\n\r\n' }, { send: 'HTTP/1.0 200 OK\r\n' }, { close: true }], 'PROXY_PROTOCOL', /closed/],
     [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'NTLM' } }), 'AUTH', /offered schemes: ntlm/],
     [httpScript({ status: 407, headers: {} }), 'AUTH', /offered schemes: none/],
+    [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'Digest realm="r", nonce="n", algorithm=SHA-1' } }), 'AUTH', /offered schemes: digest \(algorithm "SHA-1" is not supported\)/],
+    [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'Digest realm="r", nonce="n", qop="auth-int"' } }), 'AUTH', /offered schemes: digest \(qop "auth-int" without auth\)/],
     [httpScript({ status: 502 }), 'PROXY_REFUSED', /"HTTP\/1\.0 502 Bad Gateway"/],
   ];
   for (const [script, code, re] of cases) {
