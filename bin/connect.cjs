@@ -41,7 +41,7 @@ function launch() {
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };
   // The bundle requires node builtins only, so this file's own require()
-  // serves (createRequire would load node:module, ~0.3 ms, for nothing).
+  // serves (createRequire would load node:module for nothing).
   script.runInThisContext()(module.exports, require, module, file, dir);
   return module.exports;
 }

@@ -71,7 +71,7 @@ const cli = await esbuild.build({
   supported: { 'dynamic-import': false },
   // import.meta (src/lazy-package.ts, for the ESM build's createRequire) as a
   // lazy getter: the bundle has `require` and never reads it, and a first
-  // pathToFileURL() would cost ~1.5 ms up front.
+  // pathToFileURL() would be paid up front (test/bench/NOTES.md).
   define: { 'import.meta': '__import_meta' },
   banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   plugins: [lazyChildProcess],

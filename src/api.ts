@@ -1,5 +1,5 @@
 /**
- * The friendly library entry (SPEC §7, modelled on Go's socks.Dial):
+ * The friendly library entry (README "Library", modelled on Go's socks.Dial):
  *
  *   const sock = await openTunnel({ proxy: 'socks5h://user:pw@gw:1080', host: 'db', port: 22 });
  *

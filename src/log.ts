@@ -1,5 +1,5 @@
 /**
- * Debug output (SPEC §6), through the `debug` package so that
+ * Debug output (-d, README "Usage"; SECURITY.md "Secrets: never shown"), through the `debug` package so that
  * DEBUG=connect:* works too. Secrets never reach a logger: callers pass
  * redacted values (see `redactAuth`), and passwords are not in any object
  * that gets logged whole.

@@ -1,5 +1,5 @@
 /**
- * The relay (SPEC §4): input → tunnel and tunnel → output, with
+ * The relay (SECURITY.md "The relay"): input → tunnel and tunnel → output, with
  * backpressure both ways. Input EOF half-closes the tunnel; the tunnel's
  * EOF (or reset) ends the output once every received byte is written.
  *
@@ -120,13 +120,11 @@ let chunks = 0;
  * Once a session is more than a short exchange, stop V8 from optimising
  * more code. The relay's JavaScript is a few calls per chunk, so optimised
  * code buys nothing measurable, while TurboFan costs twice: in bulk
- * transfers its compile memory stays in the process (about 6 MB of peak
- * RSS over 1 GiB, 56 → 50 MB measured), and in interactive ones its
- * background compiles compete for the CPU with the relay's own wake-ups,
- * which showed as the latency tail (p99 of one-byte round trips ≈ 290 →
- * 145 µs with --no-opt, test/bench/NOTES.md). Not done for short sessions
- * (fewer chunks than QUIET_JIT_AFTER_CHUNKS), where loading node:v8
- * (~0.25 ms) would only add startup time.
+ * transfers its compile memory stays in the process (peak RSS), and in
+ * interactive ones its background compiles compete for the CPU with the
+ * relay's own wake-ups (the latency tail); figures in test/bench/NOTES.md.
+ * Not done for short sessions (fewer chunks than QUIET_JIT_AFTER_CHUNKS),
+ * where loading node:v8 would only add start-up time.
  */
 function quietJit(): void {
   if (jitQuiet) return;

@@ -1,5 +1,5 @@
 /**
- * Password sources (SPEC §2): SSH_ASKPASS when OpenSSH would use it, else
+ * Password sources (README "Environment and rc files"): SSH_ASKPASS when OpenSSH would use it, else
  * the controlling terminal; never stdin. No terminal and no askpass: a clear
  * error instead of a hang. Passwords are never logged nor put in errors.
  */

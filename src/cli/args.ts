@@ -1,5 +1,5 @@
 /**
- * Command line parsing (SPEC §1): argv in, a typed ParseResult out.
+ * Command line parsing (connect.c's options, README "Usage"): argv in, a typed ParseResult out.
  * Commander does the tokenising (grouped short flags, attached values);
  * option *order* is taken from its `option:*` events, because connect.c's
  * method flags are "last one wins". Never prints, never exits.
@@ -8,8 +8,8 @@
  * value the next word, then the operands) is tokenised here without
  * commander, giving the very events commander would; commander is loaded
  * only for anything else (grouped flags, attached values, `--`, unknown
- * options, a missing value). Loading and running it was ~1 ms of every
- * start (test/bench/NOTES.md).
+ * options, a missing value): loading and running it is a cost every start
+ * would pay (test/bench/NOTES.md).
  */
 import type { Command } from 'commander';
 import type { PortLookup } from '../config/services.js';
@@ -54,7 +54,10 @@ export interface ParsedArgs extends OptionArgs {
 export type ParseResult =
   | { kind: 'run'; args: ParsedArgs }
   | { kind: 'usage'; options: OptionArgs }
-  | { kind: 'version' }
+  /** -V: connect.c's banner on stderr; --version: on stdout, as GNU tools do. */
+  | { kind: 'version'; to: 'stderr' | 'stdout' }
+  /** --help: usage and the option list on stdout. */
+  | { kind: 'help' }
   | { kind: 'error'; message: string };
 
 export interface ParseOptions {
@@ -75,13 +78,13 @@ export function usageText(programName: string): string {
     '          [-c telnet-proxy-command]\n' +
     '          host port\n' +
     '  also:   [-D] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]\n' +
-    '          [-x proxy-url]... [-k keepalive-secs] [--insecure]\n'
+    '          [-x proxy-url]... [-k keepalive-secs] [--insecure] [--help] [--version]\n'
   );
 }
 
 class ArgError extends Error {}
 
-const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-V', '--insecure'];
+const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-V', '--insecure', '--help', '--version'];
 const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k'];
 const METHOD_OF: Record<string, Method> = { n: 'direct', s: 'socks', S: 'socks', h: 'http', H: 'http', t: 'telnet', T: 'telnet' };
 
@@ -117,7 +120,8 @@ export function parseArgs(argv: readonly string[], options: ParseOptions | strin
   const tokens = simpleTokens(argv) ?? commanderTokens(argv, opts.programName);
   if ('kind' in tokens) return tokens;
   const { events, operands } = tokens;
-  if (events.some((e) => e.name === 'V')) return { kind: 'version' };
+  const early = helpOrVersion(events);
+  if (early) return early;
   try {
     const optionArgs = applyEvents(events, opts.lookupPort);
     if (operands.length === 0) return { kind: 'usage', options: optionArgs };
@@ -126,6 +130,16 @@ export function parseArgs(argv: readonly string[], options: ParseOptions | strin
     if (err instanceof ArgError) return { kind: 'error', message: err.message };
     throw err;
   }
+}
+
+/** The first of --help, --version or -V given wins over everything else on the line. */
+function helpOrVersion(events: Event[]): ParseResult | undefined {
+  for (const { name } of events) {
+    if (name === 'help') return { kind: 'help' };
+    if (name === 'version') return { kind: 'version', to: 'stdout' };
+    if (name === 'V') return { kind: 'version', to: 'stderr' };
+  }
+  return undefined;
 }
 
 export interface Tokens { events: Event[]; operands: string[] }
@@ -137,7 +151,8 @@ export function commanderTokens(argv: readonly string[], programName: string): T
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (err) {
-    if (events.some((e) => e.name === 'V')) return { kind: 'version' };
+    const early = helpOrVersion(events);
+    if (early) return early;
     if (err instanceof loadCommander().CommanderError) return { kind: 'error', message: commanderMessage(err) };
     throw err;
   }

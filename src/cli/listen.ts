@@ -1,5 +1,5 @@
 /**
- * -p / -P (SPEC §1): serve a local TCP port instead of stdin/stdout. As in
+ * -p / -P (connect.c's local-port mode; README "Usage"): serve a local TCP port instead of stdin/stdout. As in
  * connect.c, the tunnel is opened once the first local client is accepted,
  * and stdin is watched only while waiting for a client: EOF there ends it.
  * -p relays one client and exits; -P keeps the remote session and serves the

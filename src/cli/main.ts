@@ -31,7 +31,10 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
       process.stderr.write(`${VERSION}\n${usageText(programName)}`);
       return 0;
     case 'version':
-      process.stderr.write(`${VERSION}\n`);
+      (parsed.to === 'stdout' ? process.stdout : process.stderr).write(`${VERSION}\n`);
+      return 0;
+    case 'help':
+      process.stdout.write((await import('./help.js')).helpText(programName));
       return 0;
     case 'error':
       process.stderr.write(`${programName}: ${parsed.message}\n${usageText(programName)}`);
@@ -109,7 +112,7 @@ export function run(argv: readonly string[], exit: Exit): void {
       // stderr has nothing queued (writes to pipes, files and TTYs are
       // synchronous on Linux; elsewhere a pending write keeps the normal path).
       // Exiting now skips closing the sockets one more loop turn and Node's
-      // heap teardown: ~0.7 ms of every session (test/bench/NOTES.md).
+      // heap teardown, a cost of every session (test/bench/NOTES.md).
       if (relayed && process.stderr.writableLength === 0) exit(code);
     },
     (err: unknown) => {

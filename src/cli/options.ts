@@ -23,7 +23,7 @@ export const OPTIONS: readonly OptionDoc[] = [
   { flags: '-T', arg: 'proxy-server[:port]', description: 'Use this telnet proxy (default port 23).' },
   { flags: '-4', description: 'Speak SOCKS4 (SOCKS4a when the name is resolved remotely).' },
   { flags: '-5', description: 'Speak SOCKS5 (the default).' },
-  { flags: '-R', arg: 'local|remote|both|dns-server', description: 'Where the target name is resolved: here (local), by the proxy (remote, the SOCKS5 default; both behaves as remote, like connect.c), or locally through the DNS server at this IPv4 address.' },
+  { flags: '-R', arg: 'local|remote|both|dns-server', description: 'Where the target name is resolved: here (local), by the proxy (remote, the SOCKS5 default; both behaves as remote, like connect.c), or locally through the DNS server at this address (IPv4 or IPv6; falling back to the system resolver).' },
   { flags: '-a', arg: 'auth-list', description: 'SOCKS5 methods to offer, comma-separated from none, gssapi, userpass, chap (default none,userpass; also SOCKS5_AUTH).' },
   { flags: '-w', arg: 'secs', description: 'One deadline over resolving, connecting and proxy negotiation; on expiry report a timeout and exit 1.' },
   { flags: '-p', arg: '[addr:]local-port', description: 'Instead of stdin/stdout, accept one TCP connection on this local port (127.0.0.1 unless an address is given) and relay it.' },
@@ -35,6 +35,8 @@ export const OPTIONS: readonly OptionDoc[] = [
   { flags: '-d', description: 'Report progress on stderr; -dd also dumps relayed data in hex. Passwords and credentials are never shown.' },
   { flags: '-D', description: 'Add every local network (interface address/mask) to the direct list.' },
   { flags: '-V', description: 'Print name and version on stderr and exit.' },
+  { flags: '--version', description: 'Print name and version on stdout and exit.' },
+  { flags: '--help', description: 'Print usage and this option list on stdout and exit. (-h is connect.c\'s HTTP proxy flag.)' },
 ];
 
 export interface EnvDoc {

@@ -1,5 +1,5 @@
 /**
- * ParsedArgs + environment + rc texts → CliConfig (SPEC §2). PURE: the
+ * ParsedArgs + environment + rc texts → CliConfig (README "Environment and rc files"). PURE: the
  * caller (load.ts) passes in env, rc file texts, login name and network
  * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
  */
@@ -33,7 +33,7 @@ interface KindTable {
   missing: string;
 }
 
-/** SPEC §2's table, one column per kind. */
+/** The README's environment table (connect.c's getparam() names), one column per kind. */
 const TABLE: Record<Kind, KindTable> = {
   socks5: {
     servers: ['SOCKS5_SERVER', 'SOCKS_SERVER'], port: 1080, resolve: ['SOCKS5_RESOLVE', 'SOCKS_RESOLVE'],

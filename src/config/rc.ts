@@ -1,5 +1,5 @@
 /**
- * Pure parser for /etc/connectrc and ~/.connectrc (SPEC §2).
+ * Pure parser for /etc/connectrc and ~/.connectrc (connect.c's rc format; README "Environment and rc files").
  * `NAME=VALUE` per line; `#` starts a comment anywhere; blanks trimmed.
  */
 

@@ -2,7 +2,7 @@
  * HTTP CONNECT negotiation over an already-connected stream, written by hand
  * over HandshakeReader rather than through undici (see README design notes:
  * undici cannot send connect.c's HTTP/1.0 request, adds `connection: close`,
- * and costs ~50-65 ms to load).
+ * and is slow to load).
  *
  * 401/407 with a usable challenge and no credentials sent yet: reconnect and
  * repeat with Proxy-Authorization (Basic, or Digest via src/auth/digest.ts).

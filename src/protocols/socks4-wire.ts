@@ -1,7 +1,8 @@
 /**
  * SOCKS4 and SOCKS4a wire format, pure. References: "SOCKS: A protocol for
  * TCP proxy across firewalls" (SOCKS4, Ying-Da Lee) and "SOCKS 4A: A Simple
- * Extension to SOCKS 4 Protocol" (seeds/002).
+ * Extension to SOCKS 4 Protocol" (Ying-Da Lee), both at
+ * https://www.openssh.com/txt/socks4.protocol and …/socks4a.protocol.
  */
 import { isIPv4 } from 'node:net';
 import { isIPv6Literal } from '../config/address.js';

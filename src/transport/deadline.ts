@@ -2,9 +2,9 @@
  * -w: one deadline over resolving, connecting and negotiating.
  *
  * A signal is optional all along the open path: with no -w, no failover and
- * no caller's signal nothing can abort, and then there is none. Making an
- * AbortController and listening on it costs every start ≈ 0.8–1.0 ms (V8
- * compiling Node's EventTarget on first use, test/bench/NOTES.md).
+ * no caller's signal nothing can abort, and then there is none: making an
+ * AbortController and listening on it has V8 compile Node's EventTarget on
+ * first use, a cost every start would pay (test/bench/NOTES.md).
  */
 import { ConnectError } from '../errors.js';
 

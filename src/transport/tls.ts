@@ -1,5 +1,5 @@
 /**
- * TLS to an `https://` proxy (SPEC §7): a TLS client over an already
+ * TLS to an `https://` proxy (README "Beyond connect.c"): a TLS client over an already
  * connected stream (the first hop's TCP socket, or a tunnel through earlier
  * hops). The certificate is verified unless the proxy says tlsVerify: false
  * (CLI --insecure); SNI is the proxy's host name (RFC 6066 §3: never an IP).

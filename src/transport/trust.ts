@@ -28,7 +28,7 @@ type GetCa = (type: 'default' | 'system') => string[];
 
 let cached: tls.SecureContext | undefined;
 
-/** Built once per process: parsing ~300 CA certificates costs ~30 ms (HTTP auth reconnects reuse it). */
+/** Built once per process: parsing some 300 CA certificates is slow (HTTP auth reconnects reuse it). */
 export function trustedContext(): tls.SecureContext {
   cached ??= tls.createSecureContext({ ca: gather(process.env) });
   return cached;

@@ -1,5 +1,5 @@
 // Valid proxy conversations, as the proxy side sends them, one per flow:
-// the seeds the fuzzer mutates. Each connection is a list of segments; a
+// the inputs the fuzzer mutates. Each connection is a list of segments; a
 // segment is sent once the client has sent something since the last one
 // (`wait`), or at once (a telnet proxy's prompt). The last connection of a
 // flow ends with `banner`: the tunnel's first bytes (an SSH server speaks

@@ -47,7 +47,7 @@ async function request(port: number, authorization?: string): Promise<{ status: 
   return { status: Number(head.split(' ')[1]), challenges, rest };
 }
 
-/** The client side of SPEC §3 + Digest: challenge, answer, one stale retry. */
+/** The client side of HTTP CONNECT with Digest (RFC 7616, RFC 9110 §11): challenge, answer, one stale retry. */
 async function authenticate(port: number, password = PASSWORD): Promise<{ status: number; rest: string; rounds: number }> {
   let { challenges } = await request(port);
   assert.equal(chooseAuth(challenges), 'digest');

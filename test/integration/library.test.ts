@@ -1,4 +1,4 @@
-// The library API (SPEC §7): openTunnel() gives a Duplex for ssh2's
+// The library API (README "Library"): openTunnel() gives a Duplex for ssh2's
 // `sock` option or an http.Agent's createConnection. All loopback, through
 // the demo SOCKS5 server (which requires user/password here, so a request
 // that bypassed it could not succeed).

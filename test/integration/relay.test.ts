@@ -1,4 +1,4 @@
-// The relay through the real CLI (SPEC §4): every byte both ways, early
+// The relay through the real CLI (SECURITY.md "The relay"): every byte both ways, early
 // bytes first, stdin EOF half-closes, remote close/reset ends cleanly,
 // stdout EPIPE is quiet, and a slow reader on either side keeps memory bounded.
 import { test } from 'node:test';

@@ -1,5 +1,6 @@
 // Where the target is resolved and when it bypasses the proxy, end to end
-// through the CLI (SPEC §1 -R / -D, §2 direct lists, §7 NO_PROXY with -x):
+// through the CLI (-R / -D, the direct lists and NO_PROXY with -x; README "Usage",
+// "Environment and rc files", "Migrating from connect.c"):
 //   -R <dns server>   local resolution through that server (a tiny DNS responder, helpers/dns-server.ts)
 //   -D                every local network (interface address/mask) is direct
 //   NO_PROXY / no_proxy with -x and CONNECT_PROXY
@@ -12,8 +13,8 @@
 // connect.c 1.105 and -R <ip>: it resolves the target BEFORE it installs that
 // nameserver (-d prints "resolving host by name" ... "failed to resolve
 // locally" ... "Using nameserver at"), so it never asks the server and a name
-// only that server knows goes to the proxy as a name. SPEC §1 asks the server
-// (we do better); where the server does not know the name, both fall back to
+// only that server knows goes to the proxy as a name. connect.c's manual page
+// says -R uses that host as nameserver (we do that); where the server does not know the name, both fall back to
 // the system resolver, and then to sending the name: those cases are compared
 // byte for byte with connect-proxy.
 import { test } from 'node:test';

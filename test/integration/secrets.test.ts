@@ -1,4 +1,4 @@
-// Secrets never reach any output (SPEC §6, SECURITY.md): with -dd, SOCKS5
+// Secrets never reach any output (SECURITY.md "Secrets: never shown"): with -dd, SOCKS5
 // user/password and HTTP Basic passwords — raw, base64 (alone and as
 // user:password) or hex-dumped — appear neither on stdout nor on stderr, on
 // success or failure; a password on the command line draws a warning.

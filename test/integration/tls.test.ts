@@ -1,4 +1,4 @@
-// TLS to an https proxy (SPEC §7): startTls against the loopback CONNECT
+// TLS to an https proxy (README "Beyond connect.c"): startTls against the loopback CONNECT
 // proxy fixture with a test CA. Verification with the CA trusted runs in a
 // child process, because NODE_EXTRA_CA_CERTS is read at process start.
 import { after, before, test } from 'node:test';

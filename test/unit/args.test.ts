@@ -79,6 +79,11 @@ test('usage, version and errors', () => {
     [['-S', 'p', '-d'], 'usage'],
     [['-V'], 'version'],
     [['-d', '-V', 'h', '1'], 'version'],
+    [['--version'], 'version'],
+    [['--help'], 'help'],
+    [['-dd', '--help', 'h', '1'], 'help'],
+    [['-S', 'p', '--help'], 'help'],
+    [['-h', 'h', '1'], 'run'],
     [['-Q', 'h', '1'], 'error', /unknown option '-Q'/],
     [['-S'], 'error', /option '-S' needs argument/],
     [['h'], 'error', /destination port/],
@@ -95,6 +100,8 @@ test('usage, version and errors', () => {
     assert.equal(r.kind, kind, argv.join(' '));
     if (msg && r.kind === 'error') assert.match(r.message, msg);
   }
+  assert.deepEqual(parse(['-V']), { kind: 'version', to: 'stderr' });
+  assert.deepEqual(parse(['--version']), { kind: 'version', to: 'stdout' });
   assert.match(usageText('connect-proxy'), /^usage: connect-proxy \[-dnhst45\]/);
   assert.match(VERSION, /Version 1\.105/);
 });
