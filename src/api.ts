@@ -11,11 +11,12 @@
 import type { Duplex } from 'node:stream';
 import { ConnectError } from './errors.js';
 import { open } from './open.js';
-import { parseProxyUrlList, type ProxyUrl } from './config/spec.js';
-import { stripBrackets } from './config/address.js';
+import { parseProxyUrlList } from './config/spec.js';
+import { makeProxyServer, type ServerSettings } from './config/server.js';
+import { stripBrackets } from './address.js';
 import { parseDirectList } from './config/direct.js';
 import { parseResolve } from './config/build.js';
-import type { PasswordSource, ProxyServer, Socks5AuthMethod, TunnelConfig } from './config/types.js';
+import type { PasswordSource, Socks5AuthMethod, TunnelConfig } from './config/types.js';
 
 export interface TunnelOptions {
   /** Proxy URL, `url1,url2` failover, or an array of those (a chain). Omitted or empty: direct. */
@@ -56,8 +57,11 @@ export function toTunnelConfig(o: TunnelOptions): TunnelConfig {
   if (o.resolve !== undefined && !resolved) throw new ConnectError('CONFIG', `invalid resolve option '${o.resolve}'`);
   const urls = o.proxy === undefined ? [] : typeof o.proxy === 'string' ? [o.proxy] : [...o.proxy];
   const ctx = { source: 'proxy option', code: 'CONFIG' as const };
+  const settings: ServerSettings = { user: '', insecure: o.insecure === true };
+  if (resolved) settings.resolve = resolved.mode;
+  if (o.socks5Auth) settings.socks5Auth = o.socks5Auth;
   const hops = urls.filter((u) => u.trim() !== '').map((text) => ({
-    candidates: parseProxyUrlList(text, ctx).map((u) => server(u, o, resolved)),
+    candidates: parseProxyUrlList(text, ctx).map((u) => makeProxyServer(u, settings)),
   }));
   const config: TunnelConfig = { target: { host: stripBrackets(o.host), port: o.port }, hops, direct: o.noProxy ? parseDirectList(o.noProxy) : [] };
   if (resolved?.dnsServer) config.dnsServer = resolved.dnsServer;
@@ -65,13 +69,4 @@ export function toTunnelConfig(o: TunnelOptions): TunnelConfig {
   if (o.keepAlive !== undefined) config.keepAliveMs = o.keepAlive;
   if (o.getPassword) config.getPassword = o.getPassword;
   return config;
-}
-
-function server(u: ProxyUrl, o: TunnelOptions, resolved: { mode: ProxyServer['resolve']; dnsServer?: string } | undefined): ProxyServer {
-  const s: ProxyServer = { kind: u.kind, host: u.host, port: u.port, resolve: resolved?.mode ?? u.resolve, user: u.user ?? '' };
-  if (u.password !== undefined) s.password = u.password;
-  if (resolved?.dnsServer) s.dnsServer = resolved.dnsServer;
-  if (u.kind === 'socks5' && o.socks5Auth) s.socks5Auth = o.socks5Auth;
-  if (u.kind === 'https') s.tlsVerify = o.insecure !== true;
-  return s;
 }

@@ -14,7 +14,7 @@ import { connectTcp } from './transport/tcp.js';
 import { raceSignal, startDeadline, whenAborted } from './transport/deadline.js';
 import { makeLocalResolver } from './transport/resolve.js';
 import { loadNegotiator } from './protocols/index.js';
-import { describeProxy, formatEndpoint } from './protocols/types.js';
+import { describeProxy, formatEndpoint } from './address.js';
 
 const log = logger('open');
 

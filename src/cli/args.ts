@@ -13,43 +13,11 @@
  */
 import type { Command } from 'commander';
 import type { PortLookup } from '../config/services.js';
-import type { ListenConfig } from '../config/types.js';
+import type { ListenConfig, Method, OptionArgs, ParsedArgs } from '../config/types.js';
 import { lazyPackage } from '../lazy-package.js';
 
 type Commander = typeof import('commander');
 const loadCommander = lazyPackage<Commander>(() => require('commander'), 'commander');
-
-export type Method = 'direct' | 'socks' | 'http' | 'telnet';
-
-/** Everything the options say (no host/port yet). */
-export interface OptionArgs {
-  method: Method;
-  /** True when any of -n -s -S -h -H -t -T was given. */
-  methodExplicit: boolean;
-  /** Last -S/-H/-T value; used by whatever method wins (connect.c quirk). */
-  server?: string;
-  socksVersion: 4 | 5;
-  /** Raw -R value. */
-  resolve?: string;
-  /** Raw -a value. */
-  socks5Auth?: string;
-  listen?: ListenConfig;
-  timeoutSecs?: number;
-  telnetCommand?: string;
-  debugLevel: number;
-  /** -D: add local networks to the direct list. */
-  localNets: boolean;
-  /** -x URLs, in order (each one hop; commas inside = failover). */
-  proxyUrls: string[];
-  keepAliveSecs?: number;
-  /** --insecure: do not verify https proxy certificates. */
-  insecure: boolean;
-}
-
-export interface ParsedArgs extends OptionArgs {
-  host: string;
-  port: number;
-}
 
 export type ParseResult =
   | { kind: 'run'; args: ParsedArgs }

@@ -1,7 +1,7 @@
 /** The -p/-P listening socket: accepted clients queue up, taken one at a time. */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ConnectError } from '../errors.js';
-import { formatEndpoint } from '../protocols/types.js';
+import { formatEndpoint } from '../address.js';
 
 export interface LocalPort {
   /** host:port actually bound. */

@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { describeError } from '../errors.js';
 import { enableDebug, logger, shownUser } from '../log.js';
-import { formatEndpoint } from '../protocols/types.js';
+import { formatEndpoint } from '../address.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
 import type { Duplex, Writable } from 'node:stream';

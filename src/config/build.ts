@@ -4,13 +4,13 @@
  * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal, stripBrackets } from './address.js';
+import { isIPv6Literal, stripBrackets } from '../address.js';
 import { ConnectError } from '../errors.js';
-import type { OptionArgs, ParsedArgs } from '../cli/args.js';
 import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
 import { firstParam, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
 import { parseProxyUrlList, parseServerSpecList, type ProxyUrl, type ServerSpec } from './spec.js';
-import type { CliConfig, Hop, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
+import { makeProxyServer, type ServerSettings } from './server.js';
+import type { CliConfig, Hop, OptionArgs, ParsedArgs, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
 
 export interface BuildInputs {
   env: Record<string, string | undefined>;
@@ -129,7 +129,6 @@ function classicCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup, cl
   // HTTP and telnet proxies always get the target name as given.
   const mode = kind === 'socks5' || kind === 'socks4' ? resolved.mode : 'remote';
   const candidates = specs.map((s) => classicServer(kind, s, o, inputs, params, mode));
-  if (resolved.dnsServer) for (const c of candidates) c.dnsServer = resolved.dnsServer;
   return { hops: [{ candidates }], direct, warnings, ...dns(resolved) };
 }
 
@@ -138,27 +137,19 @@ function envSource(params: ParamLookup, names: string[]): string {
 }
 
 function classicServer(kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, mode: ResolveMode): ProxyServer {
-  const server: ProxyServer = { kind, host: s.host, port: s.port, resolve: mode };
-  if (s.tls) {
-    if (kind !== 'http') throw new ConnectError('CONFIG', 'https:// names an HTTP proxy (-H, HTTP_PROXY, -x), not a SOCKS or telnet one');
-    server.kind = 'https';
-    server.tlsVerify = !o.insecure;
-  }
-  if (kind === 'telnet') {
-    server.telnetCommand = o.telnetCommand ?? 'telnet %h %p';
-    return server;
-  }
-  addCredentials(server, kind, s, o, inputs, params);
-  return server;
+  if (s.tls && kind !== 'http') throw new ConnectError('CONFIG', 'https:// names an HTTP proxy (-H, HTTP_PROXY, -x), not a SOCKS or telnet one');
+  const spec = { kind: s.tls ? 'https' as const : kind, host: s.host, port: s.port, resolve: mode, ...(s.user !== undefined && { user: s.user }) };
+  return makeProxyServer(spec, kind === 'telnet' ? { telnetCommand: o.telnetCommand } : settingsFor(kind, o, inputs, params));
 }
 
-/** User, password and SOCKS5 methods: what the spec or URL gave, else env / rc, else the login name. */
-function addCredentials(server: ProxyServer, kind: Kind, given: { user?: string; password?: string }, o: OptionArgs, inputs: BuildInputs, params: ParamLookup): void {
+/** What env / rc and the options add to a SOCKS or HTTP spec: user (else the login name), password, SOCKS5 methods. */
+function settingsFor(kind: Kind, o: OptionArgs, inputs: BuildInputs, params: ParamLookup): ServerSettings {
   const t = TABLE[kind];
-  server.user = given.user ?? firstParam(params, t.users) ?? inputs.loginName;
-  const password = given.password ?? firstParam(params, t.passwords);
-  if (password !== undefined) server.password = password;
-  if (kind === 'socks5') server.socks5Auth = socks5AuthFor(o, params);
+  const settings: ServerSettings = { user: firstParam(params, t.users) ?? inputs.loginName, insecure: o.insecure };
+  const password = firstParam(params, t.passwords);
+  if (password !== undefined) settings.password = password;
+  if (kind === 'socks5') settings.socks5Auth = socks5AuthFor(o, params);
+  return settings;
 }
 
 interface Resolved {
@@ -221,19 +212,11 @@ function urlCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: Par
   const source = o.proxyUrls.length > 0 ? '-x' : 'CONNECT_PROXY';
   const code = source === '-x' ? 'USAGE' : 'CONFIG';
   const parsed = urls.map((text) => parseProxyUrlList(text, { source, code }));
-  const hops = parsed.map((list) => ({ candidates: list.map((u) => urlServer(u, o, inputs, params, dnsServer)) }));
+  const hops = parsed.map((list) => ({ candidates: list.map((u) => makeProxyServer(u, settingsFor(u.kind === 'https' ? 'http' : (u.kind as Kind), o, inputs, params))) }));
   const warnings = source === '-x' && parsed.flat().some((u) => u.password !== undefined) ? [cliSecretWarning('-x')] : [];
   const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
   const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
   return { hops, direct, warnings, ...(dnsServer ? { dnsServer } : {}) };
-}
-
-function urlServer(u: ProxyUrl, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, dnsServer?: string): ProxyServer {
-  const server: ProxyServer = { kind: u.kind, host: u.host, port: u.port, resolve: u.resolve };
-  addCredentials(server, u.kind === 'https' ? 'http' : (u.kind as Kind), u, o, inputs, params);
-  if (u.kind === 'https') server.tlsVerify = !o.insecure;
-  if (dnsServer) server.dnsServer = dnsServer;
-  return server;
 }
 
 /** A secret in argv is readable by every local user (ps, /proc/<pid>/cmdline). */

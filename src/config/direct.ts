@@ -6,7 +6,7 @@
  * case-insensitive suffix match on a label boundary). First match decides.
  */
 import { isIPv4 } from 'node:net';
-import { ipv6Bytes, isIPv6Literal, stripBrackets } from './address.js';
+import { ipv6Bytes, isIPv6Literal, stripBrackets } from '../address.js';
 
 export type DirectRule =
   | { type: 'name'; name: string; negative: boolean }

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { OptionArgs, ParsedArgs } from '../cli/args.js';
+import type { OptionArgs, ParsedArgs } from './types.js';
 import { buildConfig, preflight, type BuildInputs } from './build.js';
 import type { RcFile } from './env.js';
 import { servicesLookup, type PortLookup } from './services.js';

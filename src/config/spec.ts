@@ -3,7 +3,7 @@
  * `http://` prefix) and our `-x` proxy URLs (`socks5h://user:pw@host:port`).
  * Pure; throws ConnectError with one clear line.
  */
-import { isIPv6Literal } from './address.js';
+import { isIPv6Literal } from '../address.js';
 import { ConnectError, type ErrorCode } from '../errors.js';
 import type { ProxyKind, ResolveMode } from './types.js';
 

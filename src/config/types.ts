@@ -2,17 +2,14 @@
  * The typed, validated configuration every other layer works from.
  * Built by src/config/build.ts (pure: argv, env and rc texts in, this out).
  */
+import type { Endpoint } from '../address.js';
 import type { DirectRule } from './direct.js';
+
+export type { Endpoint };
 
 export type ResolveMode = 'local' | 'remote' | 'both';
 export type ProxyKind = 'socks5' | 'socks4' | 'http' | 'https' | 'telnet';
 export type Socks5AuthMethod = 'none' | 'gssapi' | 'userpass' | 'chap';
-
-export interface Endpoint {
-  /** Host name or address literal; IPv6 without brackets. */
-  host: string;
-  port: number;
-}
 
 /** One proxy server, with everything needed to negotiate through it. */
 export interface ProxyServer extends Endpoint {
@@ -23,8 +20,6 @@ export interface ProxyServer extends Endpoint {
   password?: string;
   /** Where the *target* name is resolved (SOCKS). */
   resolve: ResolveMode;
-  /** -R <address>: resolve locally through this DNS server. */
-  dnsServer?: string;
   /** SOCKS5 methods to offer, in order (-a / SOCKS5_AUTH). */
   socks5Auth?: Socks5AuthMethod[];
   /** Telnet proxy request template (-c), `%h`/`%p` not yet expanded. */
@@ -86,4 +81,37 @@ export interface CliConfig {
   askpass?: string;
   /** Non-fatal problems found while reading config (rc lines, ...), for stderr. */
   warnings: string[];
+}
+
+/** The proxy method the last of -n -s -S -h -H -t -T chose. */
+export type Method = 'direct' | 'socks' | 'http' | 'telnet';
+
+/** Everything the options say (no host/port yet), as src/cli/args.ts parses them: the config layer's input. */
+export interface OptionArgs {
+  method: Method;
+  /** True when any of -n -s -S -h -H -t -T was given. */
+  methodExplicit: boolean;
+  /** Last -S/-H/-T value; used by whatever method wins (connect.c quirk). */
+  server?: string;
+  socksVersion: 4 | 5;
+  /** Raw -R value. */
+  resolve?: string;
+  /** Raw -a value. */
+  socks5Auth?: string;
+  listen?: ListenConfig;
+  timeoutSecs?: number;
+  telnetCommand?: string;
+  debugLevel: number;
+  /** -D: add local networks to the direct list. */
+  localNets: boolean;
+  /** -x URLs, in order (each one hop; commas inside = failover). */
+  proxyUrls: string[];
+  keepAliveSecs?: number;
+  /** --insecure: do not verify https proxy certificates. */
+  insecure: boolean;
+}
+
+export interface ParsedArgs extends OptionArgs {
+  host: string;
+  port: number;
 }

@@ -5,7 +5,7 @@
 import { ConnectError } from '../errors.js';
 import { redactAuth } from '../log.js';
 import type { Endpoint } from '../config/types.js';
-import { formatEndpoint, isUnsafeHost } from './types.js';
+import { formatEndpoint, hostProblem } from '../address.js';
 
 /** Whole response head (status line + fields + blank line) we accept. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -15,10 +15,8 @@ export const MAX_HEADER_BYTES = 64 * 1024;
  * (IPv6 literal in brackets). Rejects what would inject request lines.
  */
 export function requestTarget(target: Endpoint): string {
-  if (target.host === '') throw new ConnectError('BAD_INPUT', 'empty target host name');
-  if (isUnsafeHost(target.host)) {
-    throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(target.host)} contains a space or control character`);
-  }
+  const problem = hostProblem(target.host);
+  if (problem) throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(target.host)} ${problem}`);
   return formatEndpoint(target);
 }
 

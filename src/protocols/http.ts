@@ -11,9 +11,9 @@ import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { logger, shownUser } from '../log.js';
 import { HandshakeReader } from '../transport/reader.js';
-import { proxyPassword, proxyUser } from '../auth/credentials.js';
+import { proxyPassword, proxyUser } from './credentials.js';
 import type { NegotiateContext } from './types.js';
-import { describeProxy } from './types.js';
+import { describeProxy } from '../address.js';
 import * as wire from './http-wire.js';
 
 const log = logger('http');

@@ -5,7 +5,7 @@
  * https://www.openssh.com/txt/socks4.protocol and …/socks4a.protocol.
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../config/address.js';
+import { isIPv6Literal } from '../address.js';
 import { ConnectError } from '../errors.js';
 
 /** SOCKS4 "CD" reply codes. */

@@ -3,9 +3,9 @@ import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { hex, logger, shownUser } from '../log.js';
 import { withHandshakeReader } from '../transport/reader.js';
-import { proxyUser } from '../auth/credentials.js';
+import { proxyUser } from './credentials.js';
 import type { NegotiateContext } from './types.js';
-import { describeProxy, formatEndpoint } from './types.js';
+import { describeProxy, formatEndpoint } from '../address.js';
 import * as wire from './socks4-wire.js';
 
 const log = logger('socks4');

@@ -1,6 +1,6 @@
 /** SOCKS5 wire format, pure (RFC 1928, RFC 1929). */
 import { isIPv4 } from 'node:net';
-import { ipv6Bytes, isIPv6Literal } from '../config/address.js';
+import { ipv6Bytes, isIPv6Literal } from '../address.js';
 import { ConnectError } from '../errors.js';
 import { shownUser } from '../log.js';
 import type { Socks5AuthMethod } from '../config/types.js';

@@ -3,9 +3,9 @@ import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { hex, logger, shownUser } from '../log.js';
 import { type HandshakeReader, withHandshakeReader } from '../transport/reader.js';
-import { proxyPassword, proxyUser } from '../auth/credentials.js';
+import { proxyPassword, proxyUser } from './credentials.js';
 import type { NegotiateContext } from './types.js';
-import { describeProxy, formatEndpoint } from './types.js';
+import { describeProxy, formatEndpoint } from '../address.js';
 import * as wire from './socks5-wire.js';
 
 const log = logger('socks5');

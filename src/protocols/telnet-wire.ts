@@ -4,7 +4,7 @@
  * begin_telnet_relay).
  */
 import { ConnectError } from '../errors.js';
-import { isUnsafeHost } from './types.js';
+import { hostProblem } from '../address.js';
 
 const DEFAULT_COMMAND = 'telnet %h %p';
 /** connect.c reads lines into 1 KiB; we allow longer lines but bound them. */
@@ -34,9 +34,8 @@ export function expandCommand(template: string, host: string, port: number): str
 
 /** The bytes sent: the expanded command and CRLF (connect.c: "%s\r\n"). */
 export function request(template: string | undefined, host: string, port: number): string {
-  if (isUnsafeHost(host)) {
-    throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(host)} is empty or contains a space or control character`);
-  }
+  const problem = hostProblem(host);
+  if (problem) throw new ConnectError('BAD_INPUT', `target host ${JSON.stringify(host)} ${problem}`);
   return `${expandCommand(template ?? DEFAULT_COMMAND, host, port)}\r\n`;
 }
 

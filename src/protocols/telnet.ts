@@ -7,7 +7,7 @@ import { ConnectError } from '../errors.js';
 import { logger } from '../log.js';
 import { type HandshakeReader, withHandshakeReader } from '../transport/reader.js';
 import type { NegotiateContext } from './types.js';
-import { describeProxy, formatEndpoint } from './types.js';
+import { describeProxy, formatEndpoint } from '../address.js';
 import * as wire from './telnet-wire.js';
 
 const log = logger('telnet');

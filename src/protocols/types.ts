@@ -18,17 +18,3 @@ export interface NegotiateContext {
 
 /** Each protocol module exports one of these as `negotiate`. */
 export type Negotiate = (stream: Duplex, ctx: NegotiateContext) => Promise<Duplex>;
-
-export function describeProxy(proxy: ProxyServer): string {
-  const name = { socks5: 'SOCKS5', socks4: 'SOCKS4', http: 'HTTP', https: 'HTTPS', telnet: 'telnet' }[proxy.kind];
-  return `${name} proxy ${formatEndpoint(proxy)}`;
-}
-
-export function formatEndpoint({ host, port }: Endpoint): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** Empty, or with a C0 control, space or DEL: each would break (or inject into) a request line. */
-export function isUnsafeHost(host: string): boolean {
-  return host === '' || /[\x00-\x20\x7f]/.test(host);
-}

@@ -1,6 +1,6 @@
 /** Local name resolution: the system resolver, or -R <dns server>. */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../config/address.js';
+import { isIPv6Literal } from '../address.js';
 import { whenAborted } from './deadline.js';
 
 export type LocalResolver = (host: string) => Promise<string | undefined>;

@@ -10,7 +10,7 @@ import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { ConnectError, describeError } from '../errors.js';
 import { logger } from '../log.js';
 import type { ProxyServer } from '../config/types.js';
-import { formatEndpoint } from '../protocols/types.js';
+import { formatEndpoint } from '../address.js';
 import { whenAborted } from './deadline.js';
 import { trustedContext } from './trust.js';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs, type OptionArgs, type ParsedArgs } from '../../src/cli/args.js';
+import { parseArgs } from '../../src/cli/args.js';
 import { buildConfig, parseResolve, parseSocks5Auth, preflight, type BuildInputs } from '../../src/config/build.js';
-import type { CliConfig, ProxyServer } from '../../src/config/types.js';
+import type { CliConfig, OptionArgs, ParsedArgs, ProxyServer } from '../../src/config/types.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -136,7 +136,7 @@ test('resolve precedence and defaults', () => {
   for (const [argv, env, mode, dns] of rows) {
     const c = build(argv, env);
     const s = c.tunnel.hops[0]!.candidates[0]!;
-    assert.deepEqual([s.resolve, s.dnsServer, c.tunnel.dnsServer], [mode, dns, dns], `${argv.join(' ')} ${JSON.stringify(env)}`);
+    assert.deepEqual([s.resolve, c.tunnel.dnsServer], [mode, dns], `${argv.join(' ')} ${JSON.stringify(env)}`);
   }
   assert.deepEqual(build(['-S', 'p', '-R', 'bogus']).warnings, ["ignoring unknown resolve method 'bogus' (-R)"]);
   assert.equal(parseResolve('BOTH')?.mode, 'both');

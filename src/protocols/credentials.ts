@@ -1,7 +1,7 @@
 import { ConnectError } from '../errors.js';
 import { shownUser } from '../log.js';
-import type { NegotiateContext } from '../protocols/types.js';
-import { formatEndpoint } from '../protocols/types.js';
+import { formatEndpoint } from '../address.js';
+import type { NegotiateContext } from './types.js';
 
 /** The user a proxy authenticates; the config layer always sets one for SOCKS and HTTP. */
 export function proxyUser(ctx: NegotiateContext): string {

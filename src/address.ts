@@ -1,0 +1,85 @@
+/**
+ * Hosts, addresses and endpoints: what a valid host is, and how an endpoint
+ * or a proxy is written in messages. Neutral: config, transport, protocols
+ * and the CLI all use it, and it uses none of them.
+ */
+import { isIPv6 } from 'node:net';
+
+export interface Endpoint {
+  /** Host name or address literal; IPv6 without brackets. */
+  host: string;
+  port: number;
+}
+
+/**
+ * net.isIPv6 compiles a large regular expression on first use (a measured
+ * start-up cost, test/bench/NOTES.md), so it is only asked about text with
+ * at least two colons, as every IPv6 address has ('::' is the shortest): `host:port`
+ * text such as a proxy's `127.0.0.1:1080` never reaches it.
+ */
+export function isIPv6Literal(text: string): boolean {
+  const colon = text.indexOf(':');
+  return colon >= 0 && text.indexOf(':', colon + 1) > 0 && isIPv6(text);
+}
+
+/** `[::1]` → `::1`: a bracketed IPv6 literal as a plain address; anything else as given. */
+export function stripBrackets(host: string): string {
+  return /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
+}
+
+/** 16 bytes of a valid IPv6 literal (`::` and an IPv4 tail allowed). */
+export function ipv6Bytes(text: string): number[] {
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (s: string | undefined): number[] => {
+    if (!s) return [];
+    return s.split(':').flatMap((g) => {
+      if (!g.includes('.')) return [parseInt(g, 16)];
+      const b = g.split('.').map(Number);
+      return [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!];
+    });
+  };
+  const h = groups(head);
+  const t = groups(tail);
+  const all = tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  return all.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** Other protocols have no length byte; DNS names are at most 253 bytes anyway. */
+export const MAX_HOST_BYTES = 1024;
+
+/**
+ * Control characters (C0, DEL, C1: Unicode's \p{Cc}, a closed set) and any
+ * white space, Unicode included (what \s matches). Spelled out: a \p{...}
+ * class is built on first use, a cost paid at every start (test/bench/NOTES.md).
+ */
+const CONTROL_OR_SPACE = /[\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+/** Never part of a host: URL/userinfo separators and brackets (IPv6 is stored bare). */
+const FORBIDDEN = /[/@[\]\\?#]/;
+
+/**
+ * The one definition of a valid host (target or proxy, every protocol):
+ * undefined when `host` is one, else why not. Nothing it accepts can inject
+ * into a request line (HTTP, telnet) or a NUL-terminated field (SOCKS4a).
+ */
+export function hostProblem(host: string): string | undefined {
+  if (host === '') return 'is empty';
+  const bytes = Buffer.byteLength(host, 'utf8');
+  if (bytes > MAX_HOST_BYTES) return `is ${bytes} bytes long (at most ${MAX_HOST_BYTES})`;
+  if (CONTROL_OR_SPACE.test(host)) return 'contains a control character or a space';
+  if (FORBIDDEN.test(host)) return 'contains a character not allowed in a host name';
+  // ':' and '%' (zone id) belong to IPv6 literals only.
+  if (/[:%]/.test(host) && !isIPv6Literal(host)) return "contains ':' or '%' but is not an IPv6 address";
+  return undefined;
+}
+
+/** `host:port`, `[v6]:port`. */
+export function formatEndpoint({ host, port }: Endpoint): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const KIND_NAMES: Record<string, string> = { socks5: 'SOCKS5', socks4: 'SOCKS4', http: 'HTTP', https: 'HTTPS', telnet: 'telnet' };
+
+/** `SOCKS5 proxy gw:1080`. */
+export function describeProxy(proxy: Endpoint & { kind: string }): string {
+  return `${KIND_NAMES[proxy.kind] ?? proxy.kind} proxy ${formatEndpoint(proxy)}`;
+}
