@@ -1,5 +1,5 @@
 // The library API (README "Library"): openTunnel() gives a Duplex for ssh2's
-// `sock` option or an http.Agent's createConnection. All loopback, through
+// `sock` option or the TunnelAgent (more in agent.test.ts). All loopback, through
 // the demo SOCKS5 server (which requires user/password here, so a request
 // that bypassed it could not succeed).
 import { after, before, test } from 'node:test';
@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { Agent, createServer, get, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { openTunnel, toTunnelConfig } from '../../src/api.js';
+import { TunnelAgent } from '../../src/agent.js';
 import { ConnectError } from '../../src/errors.js';
 import { startSocks5Server } from '../demo/socks5-server.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
@@ -57,17 +58,7 @@ test('ssh2-style: the Duplex carries the server banner first, then our bytes bot
   await once(sock, 'close');
 });
 
-function tunnelAgent(proxy: string): Agent {
-  const agent = new Agent({ keepAlive: false });
-  // http.Agent calls createConnection(options, callback); the tunnel is async, so answer through the callback.
-  (agent as unknown as { createConnection: unknown }).createConnection = (
-    opts: { host: string; port: number },
-    cb: (err: Error | null, sock?: Duplex) => void,
-  ) => {
-    openTunnel({ proxy, host: opts.host, port: Number(opts.port) }).then((s) => cb(null, s), (e: Error) => cb(e));
-  };
-  return agent;
-}
+const tunnelAgent = (proxy: string) => new TunnelAgent({ proxy });
 
 function httpGet(agent: Agent, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -80,14 +71,14 @@ function httpGet(agent: Agent, path: string): Promise<{ status: number; body: st
   });
 }
 
-test('http.Agent with createConnection: a real GET through the SOCKS5 server', async () => {
+test('TunnelAgent: a real GET through the SOCKS5 server', async () => {
   const agent = tunnelAgent(proxyUrl);
   const r = await httpGet(agent, '/via-socks');
   agent.destroy();
   assert.deepEqual(r, { status: 200, body: 'hello /via-socks' });
 });
 
-test('http.Agent: wrong proxy credentials surface as the request error (the proxy is really used)', async () => {
+test('TunnelAgent: wrong proxy credentials surface as the request error (the proxy is really used)', async () => {
   const agent = tunnelAgent(`socks5h://lib:wrong@127.0.0.1:${socks.port}`);
   await assert.rejects(httpGet(agent, '/x'), (e: unknown) => e instanceof ConnectError && e.code === 'AUTH');
   agent.destroy();
