@@ -7,8 +7,20 @@ import { redactAuth } from '../log.js';
 import type { Endpoint } from '../config/types.js';
 import { formatEndpoint, hostProblem } from '../address.js';
 
-/** Whole response head (status line + fields + blank line) we accept. */
+/** Whole response head (status line + fields + blank line) we accept; interim heads count too. */
 export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * The blank line ending a head. RFC 9112 §2.2: a recipient may take a bare
+ * LF as a line terminator (ignoring a preceding CR), so `\n\n` and `\n\r\n`
+ * both end it (`\r\n\r\n` contains the latter).
+ */
+export const HEAD_END: readonly string[] = ['\n\n', '\n\r\n'];
+
+/** RFC 9110 §15.2: a 1xx is interim; the final response follows on the same connection. */
+export function isInterim(status: number): boolean {
+  return status >= 100 && status < 200;
+}
 
 /**
  * RFC 9110 §9.3.6: the request-target is authority-form `host:port`

@@ -60,12 +60,22 @@ async function exchange(attempt: Attempt, target: string, peer: string): Promise
   try {
     if (log.enabled) for (const line of lines(wire.connectRequestRedacted(target, attempt.authorization))) log('>>> %s', JSON.stringify(line));
     attempt.stream.write(wire.connectRequest(target, attempt.authorization), 'utf8');
-    const raw = await reader.readUntil('\r\n\r\n', wire.MAX_HEADER_BYTES, 'an HTTP response head');
-    if (log.enabled) for (const line of lines(raw.toString('latin1'))) log('<<< %s', JSON.stringify(line));
-    return { head: wire.parseResponseHead(raw, peer), reader };
+    return { head: await readFinalHead(reader, peer), reader };
   } catch (err) {
     reader.detach();
     throw err;
+  }
+}
+
+/** The final response head, interim (1xx) ones skipped; all of them together within MAX_HEADER_BYTES. */
+async function readFinalHead(reader: HandshakeReader, peer: string): Promise<wire.ResponseHead> {
+  for (let budget = wire.MAX_HEADER_BYTES; ;) {
+    const raw = await reader.readUntil(wire.HEAD_END, budget, 'an HTTP response head');
+    budget -= raw.length;
+    if (log.enabled) for (const line of lines(raw.toString('latin1'))) log('<<< %s', JSON.stringify(line));
+    const head = wire.parseResponseHead(raw, peer);
+    if (!wire.isInterim(head.status)) return head;
+    log('interim response %d skipped', head.status);
   }
 }
 

@@ -35,12 +35,12 @@ export class HandshakeReader {
     return this.take((b) => (b.length >= n ? n : -1));
   }
 
-  /** Bytes up to and including `delimiter`; fails past `limit` bytes. */
-  readUntil(delimiter: string, limit: number, what: string): Promise<Buffer> {
-    const delim = Buffer.from(delimiter, 'latin1');
+  /** Bytes up to and including the first of the `delimiters` found; fails past `limit` bytes. */
+  readUntil(delimiters: string | readonly string[], limit: number, what: string): Promise<Buffer> {
+    const delims = (typeof delimiters === 'string' ? [delimiters] : delimiters).map((d) => Buffer.from(d, 'latin1'));
     return this.take((b) => {
-      const at = b.indexOf(delim);
-      if (at >= 0 && at + delim.length <= limit) return at + delim.length;
+      const end = firstEnd(b, delims);
+      if (end >= 0 && end <= limit) return end;
       if (b.length >= limit) throw new ConnectError('PROXY_PROTOCOL', `${this.peer} sent ${what} longer than ${limit} bytes`);
       return -1;
     });
@@ -125,6 +125,16 @@ export class HandshakeReader {
   private closedError(): ConnectError {
     return new ConnectError('PROXY_PROTOCOL', `${this.peer} closed the connection during the handshake`);
   }
+}
+
+/** Where the earliest-ending delimiter match ends in `b`, or -1. */
+function firstEnd(b: Buffer, delims: readonly Buffer[]): number {
+  let best = -1;
+  for (const d of delims) {
+    const at = b.indexOf(d);
+    if (at >= 0 && (best < 0 || at + d.length < best)) best = at + d.length;
+  }
+  return best;
 }
 
 /**
