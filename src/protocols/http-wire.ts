@@ -65,7 +65,7 @@ export interface ResponseHead {
  */
 export function parseResponseHead(head: Buffer, peer: string): ResponseHead {
   const lines = head.toString('latin1').split(/\r?\n/);
-  const statusLine = lines[0] ?? '';
+  const statusLine = clip(lines[0] ?? '');
   const m = /^\S*[ \t]+(\d{1,3})(?!\d)/.exec(statusLine);
   if (!m) throw new ConnectError('PROXY_PROTOCOL', `${peer} sent no HTTP status code: ${JSON.stringify(statusLine)}`);
   const fields: Array<[string, string]> = [];
@@ -74,6 +74,11 @@ export function parseResponseHead(head: Buffer, peer: string): ResponseHead {
     if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
   }
   return { statusLine, status: Number(m[1]), fields };
+}
+
+/** A status line as messages quote it: a hostile one can be 64 KiB. */
+function clip(line: string, max = 160): string {
+  return line.length <= max ? line : `${line.slice(0, max)}...`;
 }
 
 export function fieldValues(head: ResponseHead, name: string): string[] {

@@ -95,3 +95,16 @@ test('parseChallenges (RFC 9110 §11.2): several per field, quoted commas, token
 test('splitOutsideQuotes keeps quoted commas and escapes', () => {
   assert.deepEqual(wire.splitOutsideQuotes('a, b="x,y", c="q\\",r"'), ['a', 'b="x,y"', 'c="q\\",r"']);
 });
+
+test('parseResponseHead: a huge status line is clipped for messages', () => {
+  const head = wire.parseResponseHead(Buffer.from(`HTTP/1.1 502 ${'x'.repeat(5000)}\n\n`), 'p');
+  assert.equal(head.status, 502);
+  assert.ok(head.statusLine.length < 200, String(head.statusLine.length));
+  assert.throws(() => wire.parseResponseHead(Buffer.from(`${'y'.repeat(5000)}\r\n\r\n`), 'p'), (e: unknown) => e instanceof ConnectError && e.message.length < 300);
+});
+
+test('isInterim: 1xx only (RFC 9110 §15.2)', () => {
+  for (const [status, interim] of [[100, true], [101, true], [103, true], [199, true], [200, false], [407, false], [99, false]] as const) {
+    assert.equal(wire.isInterim(status), interim, String(status));
+  }
+});
