@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'PROXY_REFUSED'    // proxy answered, but refused the request
   | 'AUTH'             // authentication failed or no acceptable method
   | 'NO_PASSWORD'      // a password is needed and none can be asked for
-  | 'RELAY';           // fault while relaying
+  | 'RELAY'            // fault while relaying
+  | 'PAC';             // proxy auto-config: fetching, running or reading the script failed
 
 /** The one error type of connect: a code, and a message fit for one stderr line. */
 export class ConnectError extends Error {
