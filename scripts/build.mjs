@@ -8,11 +8,12 @@
 //   dist/cli.cache  V8 code cache for cli.cjs (<id> + cachedData), made here
 //                   by running sessions through bin/connect.cjs (see there).
 //   dist/index.js   the library (ESM, protocol modules in lazy chunks).
+//   dist/quickjs.wasm  the PAC sandbox (QuickJS), read only when a PAC is used.
 // Startup measurements behind this shape: test/bench/NOTES.md.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +101,10 @@ await esbuild.build({
   // CommonJS dependencies (debug) call require() for node builtins.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });
+
+// The PAC sandbox's WebAssembly, beside the bundles: src/pac/sandbox.ts reads
+// it from there, and only when a PAC script is used.
+cpSync(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'), join(dist, 'quickjs.wasm'));
 
 // Declarations where package.json's "types" looks: dist/types/src/index.d.ts.
 mkdirSync(join(dist, 'types', 'src'), { recursive: true });

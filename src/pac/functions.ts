@@ -7,7 +7,7 @@
  * resolves it and runs the script again (src/pac/run.ts).
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../config/address.js';
+import { isIPv6Literal } from '../address.js';
 import { dottedQuad, inNet, inNetEx, sortAddressList } from './ip.js';
 import { shExpMatch } from './shexp.js';
 import { dateRange, timeRange, weekdayRange, type PacArg } from './time.js';

@@ -3,7 +3,7 @@
  * sortIpAddressList. Pure.
  */
 import { isIPv4 } from 'node:net';
-import { ipv6Bytes, isIPv6Literal } from '../config/address.js';
+import { ipv6Bytes, isIPv6Literal } from '../address.js';
 
 /**
  * Netscape's dotted quad, as isInNet wants its pattern and mask: exactly
@@ -50,8 +50,8 @@ export function inNetEx(address: string, prefix: string): boolean {
 
 /**
  * sortIpAddressList("a;b;..."): blanks dropped, every item an address
- * literal, IPv4 before IPv6, each family in ascending numeric order (as
- * Chromium). False when the list is empty or holds anything else.
+ * literal, IPv6 before IPv4, each family in ascending numeric order (as
+ * Chromium and Internet Explorer). False when the list is empty or holds anything else.
  */
 export function sortAddressList(list: string): string | false {
   const items = list.replace(/[ \t]/g, '').split(';').filter((s) => s !== '');
@@ -64,7 +64,7 @@ export function sortAddressList(list: string): string | false {
 }
 
 function compareBytes(a: number[], b: number[]): number {
-  if (a.length !== b.length) return a.length - b.length;
+  if (a.length !== b.length) return b.length - a.length;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return 0;
 }

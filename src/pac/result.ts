@@ -13,7 +13,7 @@
  * entry at all (empty, or all garbage) is an error, never a silent DIRECT.
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../config/address.js';
+import { isIPv6Literal } from '../address.js';
 
 export type PacProxyKind = 'http' | 'https' | 'socks4' | 'socks5';
 

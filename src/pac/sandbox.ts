@@ -20,6 +20,7 @@
  *   watchdog stop or a host-side fault the instance is never used again.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
@@ -70,7 +71,14 @@ function wasmBytes(): Buffer {
 }
 
 export async function loadPacEngine(): Promise<PacEngine> {
-  compiled ??= new WebAssembly.Module(new Uint8Array(wasmBytes()));
+  if (!compiled) {
+    // Baseline code only: V8 would otherwise optimise the big module in the
+    // background while the script runs, which stalls a short-lived process on
+    // few cores and costs memory (test/bench/NOTES.md). It affects
+    // WebAssembly only, and this process runs no other.
+    setFlagsFromString('--liftoff-only');
+    compiled = new WebAssembly.Module(new Uint8Array(wasmBytes()));
+  }
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MEMORY_PAGES });
   const quiet = () => {};
   const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant(), {
