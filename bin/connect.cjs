@@ -20,10 +20,10 @@ function launch() {
   const vm = require('node:vm');
   const dir = path.join(__dirname, '..', 'dist');
   const file = path.join(dir, 'cli.cjs');
-  const cacheFile = path.join(dir, cacheName());
   const mode = process.env.CONNECT_CODE_CACHE;
   const source = fs.readFileSync(file, 'utf8');
   const id = source.startsWith('//build ') ? source.slice(0, source.indexOf('\n') + 1) : '';
+  const cacheFile = path.join(dir, cacheName(id.slice(id.lastIndexOf(' ') + 1, -1)));
   let cachedData;
   if (id && mode !== 'off') {
     try {
@@ -47,15 +47,17 @@ function launch() {
 }
 
 /**
- * V8 rejects a cache made under other flags, so a run with node options
- * (NODE_OPTIONS, `node --inspect …/connect.cjs`) keeps a cache of its own
- * instead of overwriting the one the build made for plain runs.
+ * V8 rejects a cache made under other flags or by another V8, so a run with
+ * node options (NODE_OPTIONS, `node --inspect …/connect.cjs`) or under
+ * another Node version than the build's keeps a cache of its own instead of
+ * overwriting the one the build made for plain runs.
  */
-function cacheName() {
+function cacheName(buildV8) {
   const options = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.trim();
-  if (!options) return 'cli.cache';
+  const key = process.versions.v8 === buildV8 ? options : `${options} v8 ${process.versions.v8}`;
+  if (!key) return 'cli.cache';
   let hash = 0x811c9dc5; // FNV-1a
-  for (let i = 0; i < options.length; i++) hash = Math.imul(hash ^ options.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return `cli-${(hash >>> 0).toString(16)}.cache`;
 }
 

@@ -4,7 +4,8 @@
 //   dist/cli.cjs    the CLI, ONE CommonJS file (no chunks, no ES modules):
 //                   ssh starts it for every connection, and on Node 20 the
 //                   ES module loader alone costs several ms per start. Its
-//                   first line is `//build <id>` (hash of the bundle).
+//                   first line is `//build <id> <v8>` (hash of the bundle,
+//                   the V8 version the build's cache is made for).
 //   dist/cli.cache  V8 code cache for cli.cjs (<id> + cachedData), made here
 //                   by running sessions through bin/connect.cjs (see there).
 //   dist/index.js   the library (ESM, protocol modules in lazy chunks).
@@ -88,7 +89,7 @@ for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
 }
 const buildId = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
 mkdirSync(dist, { recursive: true });
-writeFileSync(join(dist, 'cli.cjs'), `//build ${buildId}\n${cliText}`);
+writeFileSync(join(dist, 'cli.cjs'), `//build ${buildId} ${process.versions.v8}\n${cliText}`);
 
 // -------------------------------------------------------------- library
 

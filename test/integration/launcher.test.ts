@@ -64,3 +64,21 @@ test('a cache V8 rejects is replaced by one it accepts', async (t) => {
   await version(dir);
   assert.ok(cache(dir).equals(replaced), 'the replacement was rejected too');
 });
+
+test('a run under another V8 than the build\'s keeps a cache of its own; the shipped one is left alone', async (t) => {
+  const dir = copyOfInstall(t);
+  const file = join(dir, 'dist', 'cli.cjs');
+  const source = readFileSync(file, 'utf8');
+  const firstLine = source.slice(0, source.indexOf('\n'));
+  assert.match(firstLine, new RegExp(`^//build [0-9a-f]{16} ${process.versions.v8.replace(/\./g, '\\.')}$`));
+  // As if another Node had built it: this node is then "another V8".
+  writeFileSync(file, source.replace(firstLine, `${firstLine.slice(0, firstLine.lastIndexOf(' '))} 0.0.0-other`));
+  const shipped = cache(dir);
+  await version(dir);
+  const own = caches(dir).filter((f) => f !== 'cli.cache');
+  assert.equal(own.length, 1, caches(dir).join(', '));
+  assert.ok(cache(dir).equals(shipped), 'the run overwrote dist/cli.cache');
+  const mine = cache(dir, own[0]);
+  await version(dir);
+  assert.ok(cache(dir, own[0]).equals(mine), 'its own cache was rejected by the next run');
+});
