@@ -35,7 +35,7 @@ export interface Teardown { after(fn: () => unknown): void }
 const PACKAGES: Record<string, string> = {
   danted: 'dante-server', sshd: 'openssh-server', ssh: 'openssh-client',
   'ssh-keygen': 'openssh-client', tinyproxy: 'tinyproxy', 'connect-proxy': 'connect-proxy',
-  tmux: 'tmux',
+  tmux: 'tmux', man: 'man-db', npm: 'npm',
 };
 
 export function findBinary(name: string): string | undefined {
