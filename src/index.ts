@@ -6,5 +6,5 @@
  */
 export { openTunnel, toTunnelConfig, type TunnelOptions } from './api.js';
 export { ConnectError, type ErrorCode } from './errors.js';
-export type { TunnelConfig, ProxyServer, Hop, Endpoint, PasswordRequest, PasswordSource, Socks5AuthMethod } from './config/types.js';
+export type { TunnelConfig, ProxyServer, Hop, Candidate, DirectCandidate, Endpoint, PasswordRequest, PasswordSource, Socks5AuthMethod } from './config/types.js';
 export { TunnelAgent, HttpsTunnelAgent, tunnelConnector, type TunnelAgentOptions, type Connector, type ConnectorOptions } from './agent.js';

@@ -93,7 +93,8 @@ function logConfig(config: CliConfig): void {
   if (hops.length === 0) log('method DIRECT');
   for (const hop of hops) {
     for (const p of hop.candidates) {
-      log('proxy %s %s user=%s resolve=%s', p.kind, formatEndpoint(p), p.user === undefined ? '-' : shownUser(p.user), p.resolve);
+      if (p.kind === 'direct') log('candidate DIRECT');
+      else log('proxy %s %s user=%s resolve=%s', p.kind, formatEndpoint(p), p.user === undefined ? '-' : shownUser(p.user), p.resolve);
     }
   }
 }

@@ -28,9 +28,19 @@ export interface ProxyServer extends Endpoint {
   tlsVerify?: boolean;
 }
 
+/**
+ * `direct://` in a candidate list (the word `direct` in -S/-H lists): no
+ * proxy at this hop, straight on to the next hop or the target.
+ */
+export interface DirectCandidate {
+  kind: 'direct';
+}
+
+export type Candidate = ProxyServer | DirectCandidate;
+
 /** One hop of a route: alternatives tried in order (failover). */
 export interface Hop {
-  candidates: ProxyServer[];
+  candidates: Candidate[];
 }
 
 /** What a password source is asked for; it never sees other secrets. */

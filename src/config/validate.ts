@@ -9,7 +9,7 @@
 import { isIPv4 } from 'node:net';
 import { hostProblem, isIPv6Literal, MAX_HOST_BYTES } from '../address.js';
 import { ConnectError } from '../errors.js';
-import type { Endpoint, ProxyServer, TunnelConfig } from './types.js';
+import type { Endpoint, Hop, ProxyServer, TunnelConfig } from './types.js';
 
 /** RFC 1928: the name's length is one byte. */
 const SOCKS5_MAX_NAME = 255;
@@ -24,14 +24,28 @@ export function validateTunnel(config: TunnelConfig): void {
   validateEndpoint(config.target, 'target');
   config.hops.forEach((hop, i) => {
     if (!hop || !Array.isArray(hop.candidates) || hop.candidates.length === 0) bad(`proxy hop ${i + 1} has no proxy server`);
-    for (const proxy of hop.candidates) validateProxy(proxy);
+    for (const candidate of hop.candidates) if (candidate?.kind !== 'direct') validateProxy(candidate);
   });
   // What each hop is asked to connect to: the next hop's proxies, or the target.
   for (let i = 0; i < config.hops.length; i++) {
-    const nexts = i + 1 < config.hops.length ? config.hops[i + 1]!.candidates : [config.target];
-    const what = i + 1 < config.hops.length ? 'proxy host' : 'target host';
-    for (const via of config.hops[i]!.candidates) for (const next of nexts) checkNameFor(via, next, what);
+    for (const via of proxiesOf(config.hops[i]!)) for (const next of nextsOf(config, i)) checkNameFor(via, next.endpoint, next.what);
   }
+}
+
+function proxiesOf(hop: Hop): ProxyServer[] {
+  return hop.candidates.filter((c): c is ProxyServer => c.kind !== 'direct');
+}
+
+/** What hop `i` may be asked to connect to: a proxy of a later hop (past `direct://` candidates), or the target. */
+function nextsOf(config: TunnelConfig, i: number): { endpoint: Endpoint; what: string }[] {
+  const out: { endpoint: Endpoint; what: string }[] = [];
+  for (let j = i + 1; j < config.hops.length; j++) {
+    const hop = config.hops[j]!;
+    out.push(...proxiesOf(hop).map((p) => ({ endpoint: p, what: 'proxy host' })));
+    if (!hop.candidates.some((c) => c.kind === 'direct')) return out;
+  }
+  out.push({ endpoint: config.target, what: 'target host' });
+  return out;
 }
 
 /** Host and port fit for any protocol (no injection possible). */

@@ -29,30 +29,20 @@ interface Attempt {
 export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
   const peer = describeProxy(ctx.proxy);
   const target = wire.requestTarget(ctx.target); // BAD_INPUT before anything is sent
+  // Every stream here belongs to the dialer (src/dial/proxy.ts): it destroys
+  // them on failure, and ctx.reconnect() gives up the one in use at once.
   let attempt: Attempt = { stream };
-  try {
-    for (let n = 1; ; n++) {
-      const { head, reader } = await exchange(attempt, target, peer);
-      if (head.status >= 200 && head.status < 300) {
-        log('connected to %s', target);
-        return reader.release();
-      }
-      reader.detach();
-      dropReconnected(attempt, stream); // a body after a refusal is never read
-      const authorization = await nextAuthorization(head, attempt, ctx, peer, target, n);
-      log('reconnecting to %s to send credentials', peer);
-      // ctx.reconnect's stream dies with the deadline too (open.ts guards it).
-      attempt = { stream: await ctx.reconnect(), authorization };
+  for (let n = 1; ; n++) {
+    const { head, reader } = await exchange(attempt, target, peer);
+    if (head.status >= 200 && head.status < 300) {
+      log('connected to %s', target);
+      return reader.release();
     }
-  } catch (err) {
-    dropReconnected(attempt, stream);
-    throw err;
+    reader.detach(); // a body after a refusal is never read
+    const authorization = await nextAuthorization(head, attempt, ctx, peer, target, n);
+    log('reconnecting to %s to send credentials', peer);
+    attempt = { stream: await ctx.reconnect(), authorization };
   }
-}
-
-/** open.ts destroys the first stream on failure; the reconnected ones are ours. */
-function dropReconnected(attempt: Attempt, first: Duplex): void {
-  if (attempt.stream !== first) attempt.stream.destroy();
 }
 
 async function exchange(attempt: Attempt, target: string, peer: string): Promise<{ head: wire.ResponseHead; reader: HandshakeReader }> {

@@ -10,7 +10,11 @@ export interface NegotiateContext {
   resolveLocal(host: string): Promise<string | undefined>;
   /** Asked only when a password is needed and not already known. */
   getPassword?: PasswordSource;
-  /** A fresh stream to this same proxy (HTTP retries with credentials). */
+  /**
+   * A fresh stream to this same proxy (HTTP retries with credentials). The
+   * stream in use is given up: the dialer destroys it at once. Streams are
+   * the dialer's: negotiate never destroys one.
+   */
   reconnect(): Promise<Duplex>;
   /** Aborts the negotiation (-w, failover, the caller); undefined when nothing can. */
   signal?: AbortSignal | undefined;

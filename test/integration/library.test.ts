@@ -10,8 +10,15 @@ import type { Duplex } from 'node:stream';
 import { openTunnel, toTunnelConfig } from '../../src/api.js';
 import { TunnelAgent } from '../../src/agent.js';
 import { ConnectError } from '../../src/errors.js';
+import type { Candidate, ProxyServer } from '../../src/config/types.js';
 import { startSocks5Server } from '../demo/socks5-server.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
+
+/** Every candidate here is a proxy (no direct:// in these configs). */
+const asProxy = (c: Candidate): ProxyServer => {
+  assert.notEqual(c.kind, 'direct');
+  return c as ProxyServer;
+};
 
 const BANNER = 'SSH-2.0-library-test\r\n';
 let socks: Awaited<ReturnType<typeof startSocks5Server>>;
@@ -91,15 +98,15 @@ test('toTunnelConfig: chain, failover, insecure, resolve override, noProxy', () 
   });
   assert.deepEqual(c.target, { host: '::1', port: 22 });
   assert.equal(c.hops.length, 2);
-  assert.deepEqual(c.hops[0]!.candidates.map((s) => `${s.kind}:${s.host}:${s.port}:${s.resolve}`), ['socks5:a:1080:remote', 'socks5:b:1080:remote']);
+  assert.deepEqual(c.hops[0]!.candidates.map(asProxy).map((s) => `${s.kind}:${s.host}:${s.port}:${s.resolve}`), ['socks5:a:1080:remote', 'socks5:b:1080:remote']);
   assert.deepEqual(
-    { ...c.hops[1]!.candidates[0]! },
+    { ...c.hops[1]!.candidates.map(asProxy)[0]! },
     { kind: 'https', host: 'c', port: 8443, resolve: 'remote', user: 'u', password: 'p@ss', tlsVerify: false },
   );
   assert.equal(c.timeoutMs, 3000);
   assert.equal(c.direct.length, 1);
   assert.deepEqual(toTunnelConfig({ host: 'h', port: 1 }).hops, []);
-  assert.equal(toTunnelConfig({ proxy: 'https://c', host: 'h', port: 1 }).hops[0]!.candidates[0]!.tlsVerify, true);
+  assert.equal(toTunnelConfig({ proxy: 'https://c', host: 'h', port: 1 }).hops[0]!.candidates.map(asProxy)[0]!.tlsVerify, true);
 });
 
 test('bad input: a malformed URL or resolve option is a ConnectError, not a crash', () => {

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/cli/args.js';
 import { buildConfig, parseResolve, parseSocks5Auth, preflight, type BuildInputs } from '../../src/config/build.js';
-import type { CliConfig, OptionArgs, ParsedArgs, ProxyServer } from '../../src/config/types.js';
+import type { Candidate, CliConfig, OptionArgs, ParsedArgs, ProxyServer } from '../../src/config/types.js';
+
+/** Every candidate here is a proxy (no direct:// in these configs). */
+const asProxy = (c: Candidate): ProxyServer => {
+  assert.notEqual(c.kind, 'direct');
+  return c as ProxyServer;
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -23,7 +29,7 @@ function build(argv: string[], env: Env = {}, rc = ''): CliConfig {
 function server(argv: string[], env: Env = {}, rc = ''): ProxyServer {
   const c = build(argv, env, rc);
   assert.equal(c.tunnel.hops.length, 1);
-  return c.tunnel.hops[0]!.candidates[0]!;
+  return c.tunnel.hops[0]!.candidates.map(asProxy)[0]!;
 }
 
 test('server: variable precedence and default ports', () => {
@@ -135,7 +141,7 @@ test('resolve precedence and defaults', () => {
   ];
   for (const [argv, env, mode, dns] of rows) {
     const c = build(argv, env);
-    const s = c.tunnel.hops[0]!.candidates[0]!;
+    const s = c.tunnel.hops[0]!.candidates.map(asProxy)[0]!;
     assert.deepEqual([s.resolve, c.tunnel.dnsServer], [mode, dns], `${argv.join(' ')} ${JSON.stringify(env)}`);
   }
   assert.deepEqual(build(['-S', 'p', '-R', 'bogus']).warnings, ["ignoring unknown resolve method 'bogus' (-R)"]);
@@ -188,7 +194,7 @@ test('other options: -w, -p, -c, -k, askpass, debug, warnings', () => {
   assert.equal(c.tunnel.timeoutMs, 7000);
   assert.equal(c.tunnel.keepAliveMs, 15000);
   assert.deepEqual(c.listen, { host: '0.0.0.0', port: 2222, hold: true });
-  assert.equal(c.tunnel.hops[0]!.candidates[0]!.telnetCommand, 'open %h %p');
+  assert.equal(c.tunnel.hops[0]!.candidates.map(asProxy)[0]!.telnetCommand, 'open %h %p');
   assert.equal(c.askpass, '/bin/ask');
   assert.equal(c.debugLevel, 2);
   assert.deepEqual(c.warnings, ['rc:1: missing equal sign']);
@@ -201,16 +207,16 @@ test('other options: -w, -p, -c, -k, askpass, debug, warnings', () => {
 
 test('failover candidates in classic specs', () => {
   const c = build(['-S', 'a:1,u@b']);
-  assert.deepEqual(c.tunnel.hops[0]!.candidates.map((s) => [s.host, s.port, s.user]), [['a', 1, 'login'], ['b', 1080, 'u']]);
+  assert.deepEqual(c.tunnel.hops[0]!.candidates.map(asProxy).map((s) => [s.host, s.port, s.user]), [['a', 1, 'login'], ['b', 1080, 'u']]);
 });
 
 test('-x URLs, CONNECT_PROXY and NO_PROXY', () => {
   const c = build(['-x', 'socks5h://u:pw@a:1,socks4://b', '-x', 'https://h', '--insecure'], { NO_PROXY: '.lan', no_proxy: '.home' });
   assert.equal(c.tunnel.hops.length, 2);
-  assert.deepEqual(c.tunnel.hops[0]!.candidates.map((s) => [s.kind, s.host, s.port, s.resolve, s.user, s.password]),
+  assert.deepEqual(c.tunnel.hops[0]!.candidates.map(asProxy).map((s) => [s.kind, s.host, s.port, s.resolve, s.user, s.password]),
     [['socks5', 'a', 1, 'remote', 'u', 'pw'], ['socks4', 'b', 1080, 'local', 'login', undefined]]);
-  assert.deepEqual(c.tunnel.hops[0]!.candidates[0]!.socks5Auth, ['none', 'userpass']);
-  const h = c.tunnel.hops[1]!.candidates[0]!;
+  assert.deepEqual(c.tunnel.hops[0]!.candidates.map(asProxy)[0]!.socks5Auth, ['none', 'userpass']);
+  const h = c.tunnel.hops[1]!.candidates.map(asProxy)[0]!;
   assert.deepEqual([h.kind, h.port, h.tlsVerify], ['https', 443, false]);
   assert.deepEqual(c.tunnel.direct, [{ type: 'name', name: 'home', negative: false }]);
   const rows: [string[], Env, string, number][] = [
@@ -222,10 +228,10 @@ test('-x URLs, CONNECT_PROXY and NO_PROXY', () => {
   ];
   for (const [argv, env, rc, hops] of rows) assert.equal(build(argv, env, rc).tunnel.hops.length, hops, argv.join(' ') + JSON.stringify(env));
   const e = build(['-x', 'http://p'], { HTTP_PROXY_USER: 'hu', HTTP_PROXY_PASSWORD: 'hp' }, 'NO_PROXY=rc.lan\n');
-  const s = e.tunnel.hops[0]!.candidates[0]!;
+  const s = e.tunnel.hops[0]!.candidates.map(asProxy)[0]!;
   assert.deepEqual([s.user, s.password, s.tlsVerify], ['hu', 'hp', undefined]);
   assert.deepEqual(e.tunnel.direct, [{ type: 'name', name: 'rc.lan', negative: false }]);
-  assert.equal(build(['-x', 'https://p']).tunnel.hops[0]!.candidates[0]!.tlsVerify, true);
+  assert.equal(build(['-x', 'https://p']).tunnel.hops[0]!.candidates.map(asProxy)[0]!.tlsVerify, true);
 });
 
 test('preflight: missing server fails even without a host', () => {
@@ -245,7 +251,7 @@ test('-H https://…: an HTTPS proxy (TLS), default port 443; not for SOCKS', ()
     [['-H', 'http://p.example', 't', '22'], {}, ['http', 80, 'login', undefined]],
   ];
   for (const [argv, env, expected] of cases) {
-    const p = build(argv, env).tunnel.hops[0]!.candidates[0]!;
+    const p = build(argv, env).tunnel.hops[0]!.candidates.map(asProxy)[0]!;
     assert.deepEqual([p.kind, p.port, p.user, p.tlsVerify], expected, argv.join(' '));
   }
   assert.throws(() => build(['-S', 'https://p.example', 't', '22']), /HTTP proxy/);
