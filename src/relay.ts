@@ -13,6 +13,7 @@
  */
 import { writeSync } from 'node:fs';
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { ConnectError, describeError } from './errors.js';
 import { hex, logger } from './log.js';
 
 const log = logger('relay');
@@ -34,23 +35,49 @@ export interface RelayResult {
 
 type Trace = ((chunk: Buffer) => void) | undefined;
 
-export function relay(tunnel: Duplex, input: Readable, output: Writable): Promise<RelayResult> {
-  return new Promise((resolve) => {
+/**
+ * Errors that mean the reader of the output has gone (ssh exited, the local
+ * client closed): the session is over, not failed. Anything else (ENOSPC,
+ * EIO, a write to a closed stdout) loses data and fails the relay.
+ */
+const READER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * Relays until the session is over. Rejects with ConnectError('RELAY')
+ * naming `outputName` when the output fails other than by its reader going.
+ * Streams that ended (or failed) before the relay started count as such.
+ */
+export function relay(tunnel: Duplex, input: Readable, output: Writable, outputName = 'stdout'): Promise<RelayResult> {
+  return new Promise((resolve, reject) => {
     let settled = false;
+    const stopPumps = () => {
+      up.stop();
+      down.stop();
+    };
     const finish = (closedBy: RelayResult['closedBy']) => {
       if (settled) return;
       settled = true;
-      up.stop();
-      down.stop();
+      stopPumps();
       log('session closed by %s', closedBy);
       resolve({ closedBy });
+    };
+    const outputFailed = (err: NodeJS.ErrnoException) => {
+      log('output error: %s', err.message);
+      if (err.code !== undefined && READER_GONE.has(err.code)) return finish('output');
+      if (settled) return;
+      settled = true;
+      stopPumps();
+      reject(new ConnectError('RELAY', `output (${outputName}) failed: ${describeError(err)}`, { cause: err }));
     };
     log('relaying');
     const tracing = dataLog.enabled;
     const up = pump(input, tunnel, tracing ? (c) => dataLog('>>> %s', hex(c)) : undefined);
     const down = pump(tunnel, output, tracing ? (c) => dataLog('<<< %s', hex(c)) : undefined);
 
+    let inputEnded = false;
     const inputDone = () => {
+      if (inputEnded) return;
+      inputEnded = true;
       log('input closed; half-closing the tunnel');
       tunnel.end();
     };
@@ -68,7 +95,12 @@ export function relay(tunnel: Duplex, input: Readable, output: Writable): Promis
     tunnel.once('error', (err) => { log('remote error: %s', err.message); remoteDone(); });
     tunnel.once('close', remoteDone);
 
-    output.once('error', (err) => { log('output error: %s', err.message); finish('output'); });
+    output.once('error', outputFailed);
+    // What happened before the relay was listening (a -p client's EOF or
+    // reset during the proxy handshake) is not repeated as an event.
+    if (output.errored) outputFailed(output.errored);
+    else if (output.destroyed) finish('output');
+    if (input.readableEnded || input.destroyed) inputDone();
   });
 }
 

@@ -1,9 +1,11 @@
 /**
- * -p / -P (connect.c's local-port mode; README "Usage"): serve a local TCP port instead of stdin/stdout. As in
- * connect.c, the tunnel is opened once the first local client is accepted,
- * and stdin is watched only while waiting for a client: EOF there ends it.
- * -p relays one client and exits; -P keeps the remote session and serves the
- * next client on it when one leaves, until stdin EOF or the remote closes.
+ * -p / -P (connect.c's local-port mode; README "Usage"): serve a local TCP
+ * port instead of stdin/stdout. As in connect.c,
+ * the tunnel is opened once the first local client is accepted, and stdin is
+ * watched only while waiting for a client: EOF there ends it. -p relays one
+ * client and exits; -P keeps the remote session and serves the next client
+ * on it when one is done (src/cli/held.ts), until stdin EOF or the remote
+ * closes.
  */
 import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
@@ -13,13 +15,14 @@ import { open } from '../open.js';
 import { relay } from '../relay.js';
 import { HeldSession } from './held.js';
 import { listenLocal, type LocalPort } from './local-port.js';
-import { openStdio } from './stdio.js';
+import { openStdin } from './stdio.js';
 
 const log = logger('listen');
 
-export async function serveLocal(tunnelConfig: TunnelConfig, listen: ListenConfig): Promise<number> {
+/** `stdin` is the one watched for EOF (a parameter for tests). */
+export async function serveLocal(tunnelConfig: TunnelConfig, listen: ListenConfig, stdinStream: Readable = openStdin()): Promise<number> {
   const port = await listenLocal(listen.host, listen.port);
-  const stdin = watchStdinEnd(openStdio().stdin);
+  const stdin = watchStdinEnd(stdinStream);
   try {
     const first = await nextClient(port, stdin);
     if (!first) return 0;
@@ -33,21 +36,17 @@ export async function serveLocal(tunnelConfig: TunnelConfig, listen: ListenConfi
 }
 
 async function openOrDrop(config: TunnelConfig, client: Socket): Promise<Duplex> {
-  const ignore = () => {}; // a client reset while the tunnel opens must not be an uncaught 'error'
-  client.on('error', ignore);
   try {
     return await open(config);
   } catch (err) {
     client.destroy();
     throw err;
-  } finally {
-    client.off('error', ignore);
   }
 }
 
 /** -p: one client, relayed like stdin/stdout (its EOF half-closes the tunnel). */
 async function serveOnce(tunnel: Duplex, client: Socket): Promise<number> {
-  const { closedBy } = await relay(tunnel, client, client);
+  const { closedBy } = await relay(tunnel, client, client, 'local client');
   log('relay done (closed by %s)', closedBy);
   tunnel.destroy();
   client.destroy();
@@ -60,32 +59,41 @@ async function serveHeld(tunnel: Duplex, first: Socket, port: LocalPort, stdin: 
   let client: Socket | undefined = first;
   while (client) {
     if ((await session.serve(client)) === 'remote') break;
-    log('local client left; keeping the remote session');
-    client = await nextClient(port, stdin, session.remoteClosed);
+    client = await nextClient(port, stdin, session);
   }
   tunnel.destroy();
   return 0;
 }
 
-/** The next local client; undefined when stdin ends (or `also` settles) first. */
-async function nextClient(port: LocalPort, stdin: StdinWatch, also?: Promise<unknown>): Promise<Socket | undefined> {
+/**
+ * The next local client; undefined when stdin ends (or the remote closes)
+ * first. Every listener it adds is removed when it settles.
+ */
+function nextClient(port: LocalPort, stdin: StdinWatch, session?: HeldSession): Promise<Socket | undefined> {
   log('waiting for a connection on %s', port.address);
-  stdin.resume();
-  try {
-    const waits: Promise<Socket | undefined>[] = [port.next(), stdin.ended.then(() => undefined)];
-    if (also) waits.push(also.then(() => undefined));
-    const client = await Promise.race(waits);
-    if (!client) log(stdin.isEnded() ? 'stdin closed; giving up waiting' : 'remote closed while waiting');
-    else log('accepted %s:%d', client.remoteAddress, client.remotePort);
-    return client;
-  } finally {
-    stdin.pause();
-  }
+  return new Promise((resolve) => {
+    let settled = false;
+    const stops: Array<() => void> = [];
+    const settle = (client?: Socket) => {
+      if (settled) return;
+      settled = true;
+      for (const stop of stops) stop();
+      stdin.pause();
+      if (!client) log(stdin.isEnded() ? 'stdin closed; giving up waiting' : 'remote closed while waiting');
+      resolve(client);
+    };
+    stops.push(stdin.onEnd(() => settle()));
+    if (session && !settled) stops.push(session.onRemoteClosed(() => settle()));
+    if (settled) return;
+    stdin.resume();
+    stops.push(port.take(settle));
+  });
 }
 
 interface StdinWatch {
-  ended: Promise<void>;
   isEnded(): boolean;
+  /** Calls `fn` once stdin has ended (at once if it has); returns what stops it. */
+  onEnd(fn: () => void): () => void;
   resume(): void;
   pause(): void;
   stop(): void;
@@ -94,17 +102,28 @@ interface StdinWatch {
 /** Reads (and drops) stdin while resumed, to notice its EOF. */
 function watchStdinEnd(stdin: Readable): StdinWatch {
   let ended = false;
-  const endedP = new Promise<void>((resolve) => {
-    const done = () => { ended = true; resolve(); };
-    stdin.once('end', done);
-    stdin.once('error', done);
-  });
+  const watchers = new Set<() => void>();
+  const done = () => {
+    if (ended) return;
+    ended = true;
+    for (const fn of [...watchers]) fn();
+    watchers.clear();
+  };
+  stdin.once('end', done);
+  stdin.once('error', done);
   const discard = () => {};
   stdin.on('data', discard);
   stdin.pause();
   return {
-    ended: endedP,
     isEnded: () => ended,
+    onEnd: (fn) => {
+      if (ended) {
+        fn();
+        return () => {};
+      }
+      watchers.add(fn);
+      return () => watchers.delete(fn);
+    },
     resume: () => { if (!ended) stdin.resume(); },
     pause: () => { stdin.pause(); },
     stop: () => { stdin.off('data', discard); stdin.destroy(); },
