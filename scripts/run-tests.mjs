@@ -1,6 +1,8 @@
 // Runs every compiled *.test.js under build/test (Node 20's --test cannot
 // take a glob, and given a directory it would run the helpers as tests).
 // Extra arguments filter by path substring: `node scripts/run-tests.mjs unit/`.
+// test/setup/ (checks of the machine, not of the product) runs only when a
+// filter names it: `node scripts/run-tests.mjs setup/` (npm run check-setup).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,7 +12,7 @@ const filters = process.argv.slice(2);
 const files = readdirSync(root, { recursive: true })
   .map(String)
   .filter((f) => f.endsWith('.test.js') && !f.startsWith('bench'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .filter((f) => (filters.length === 0 ? !f.startsWith('setup') : filters.some((x) => f.includes(x))))
   .sort()
   .map((f) => join(root, f));
 if (files.length === 0) {

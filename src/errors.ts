@@ -23,10 +23,6 @@ export class ConnectError extends Error {
   }
 }
 
-export function isConnectError(err: unknown): err is ConnectError {
-  return err instanceof ConnectError;
-}
-
 /** One line for stderr, for any thrown value; never a stack trace. */
 export function describeError(err: unknown): string {
   if (err instanceof ConnectError) return err.message;

@@ -21,11 +21,10 @@ export interface PasswordOptions {
 }
 
 /** A request may carry the tunnel's deadline; the prompt ends when it expires. */
-type Request = PasswordRequest & { signal?: AbortSignal };
 
 export function makePasswordSource(opts: PasswordOptions = {}): PasswordSource {
   const env = opts.env ?? process.env;
-  return async (req: Request) => {
+  return async (req: PasswordRequest) => {
     const method = chooseAskMethod(opts.askpass ?? env.SSH_ASKPASS, env);
     if (method.via === 'askpass') {
       log('asking %s for the password of %s', method.program, shownUser(req.user));

@@ -82,9 +82,7 @@ function commanderMessage(err: InstanceType<Commander['CommanderError']>): strin
   return err.message.replace(/^error: /, '');
 }
 
-/** `opts` as a bare string is the program name (no service-name lookup then). */
-export function parseArgs(argv: readonly string[], options: ParseOptions | string): ParseResult {
-  const opts = typeof options === 'string' ? { programName: options } : options;
+export function parseArgs(argv: readonly string[], opts: ParseOptions): ParseResult {
   const tokens = simpleTokens(argv) ?? commanderTokens(argv, opts.programName);
   if ('kind' in tokens) return tokens;
   const { events, operands } = tokens;

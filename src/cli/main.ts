@@ -22,23 +22,32 @@ export type Exit = (code: number) => void;
 
 const log = logger('main');
 
-export async function main(argv: string[], programName: string, exit: Exit): Promise<number> {
+/** How the CLI ended: its exit status, and whether a stdio session relayed everything. */
+export interface Outcome {
+  code: number;
+  /** The relay finished: every byte reached stdout's kernel buffer (see run()). */
+  relayed: boolean;
+}
+
+const done = (code: number): Outcome => ({ code, relayed: false });
+
+export async function main(argv: string[], programName: string, exit: Exit): Promise<Outcome> {
   const parsed = parseArgs(argv, { programName, lookupPort: systemPortLookup() });
   switch (parsed.kind) {
     case 'usage':
       // connect.c checks the method's server before noticing there is no host.
       for (const warning of loadPreflight(parsed.options)) process.stderr.write(`${programName}: ${warning}\n`);
       process.stderr.write(`${VERSION}\n${usageText(programName)}`);
-      return 0;
+      return done(0);
     case 'version':
       (parsed.to === 'stdout' ? process.stdout : process.stderr).write(`${VERSION}\n`);
-      return 0;
+      return done(0);
     case 'help':
       process.stdout.write((await import('./help.js')).helpText(programName));
-      return 0;
+      return done(0);
     case 'error':
       process.stderr.write(`${programName}: ${parsed.message}\n${usageText(programName)}`);
-      return 1;
+      return done(1);
   }
   const config = loadConfig(parsed.args);
   enableDebug(config.debugLevel);
@@ -47,12 +56,12 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
   config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
   if (config.listen) {
     validateTunnel(config.tunnel); // fail now, not when the first client arrives
-    return (await import('./listen.js')).serveLocal(config.tunnel, config.listen);
+    return done(await (await import('./listen.js')).serveLocal(config.tunnel, config.listen));
   }
   return runStdio(config, exit);
 }
 
-async function runStdio(config: CliConfig, exit: Exit): Promise<number> {
+async function runStdio(config: CliConfig, exit: Exit): Promise<Outcome> {
   let tunnel: Duplex | undefined;
   let output: Writable | undefined;
   // On a signal: take in nothing more, flush what already arrived, exit 128+signo.
@@ -68,14 +77,10 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<number> {
   await relay(tunnel, stdin, stdout);
   tunnel.destroy();
   stdin.destroy();
-  relayed = true;
-  return 0;
+  return { code: 0, relayed: true };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Set once a stdio session has relayed everything (see the entry point). */
-let relayed = false;
 
 /** Password prompting (askpass, `read` on the tty) is loaded only when a proxy asks. */
 function lazyPasswordSource(askpass: string | undefined): PasswordSource {
@@ -106,7 +111,7 @@ function logConfig(config: CliConfig): void {
 export function run(argv: readonly string[], exit: Exit): void {
   const programName = basename(argv[1] ?? 'connect').replace(/\.c?js$/, '');
   main(argv.slice(2), programName, exit).then(
-    (code) => {
+    ({ code, relayed }) => {
       process.exitCode = code;
       // A finished stdio session has nothing left to do: relay() resolved
       // after stdout's end callback (every byte handed to the kernel), and

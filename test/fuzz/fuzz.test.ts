@@ -8,7 +8,10 @@
 // close/reset-at-every-offset cases; FUZZ_SEED (default 1) picks the cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Negotiate } from '../../src/protocols/types.js';
+import net from 'node:net';
+import { ConnectError } from '../../src/errors.js';
+import type { ProxyServer } from '../../src/config/types.js';
+import type { Negotiate, NegotiateContext } from '../../src/protocols/types.js';
 import { FLOWS, type Flow, type Kind } from './corpus.js';
 import { baseline, cutAt, mutate, MUTATIONS, type Case } from './mutate.js';
 import { runCase, violations } from './harness.js';
@@ -67,7 +70,57 @@ for (const flow of FLOWS) {
   });
 }
 
-test('fuzz: memory stays bounded after the floods', () => {
-  const rss = process.memoryUsage().rss;
-  assert.ok(rss < 512 * 1024 * 1024, `rss ${rss}`);
-});
+/**
+ * Memory bounded by construction: a proxy whose reply never ends (one endless
+ * HTTP header line, one endless telnet line) is refused at the protocol's
+ * limit, and the client stops reading. Offered 64 MiB, the server gets rid of
+ * at most the limit plus what the kernel's socket buffers hold (a few MB on
+ * loopback); a client that kept reading would take all 64 MiB.
+ */
+const OFFERED = 64 << 20;
+const ENDLESS: Record<'http' | 'telnet', { prefix: string; proxy: Partial<ProxyServer> }> = {
+  http: { prefix: 'HTTP/1.0 200 OK\r\nX-Flood: ', proxy: {} },
+  telnet: { prefix: '', proxy: { telnetCommand: 'telnet %h %p' } },
+};
+
+async function endlessProxy(prefix: string): Promise<{ port: number; written: Promise<number>; close(): void }> {
+  let done!: (n: number) => void;
+  const written = new Promise<number>((r) => { done = r; });
+  const server = net.createServer((socket) => {
+    let total = 0;
+    const chunk = Buffer.alloc(64 << 10, 'y');
+    socket.on('error', () => {});
+    socket.once('close', () => done(total));
+    const pump = () => {
+      while (total < OFFERED && !socket.destroyed) {
+        total += chunk.length;
+        if (!socket.write(chunk)) return void socket.once('drain', pump);
+      }
+      socket.end();
+    };
+    socket.once('data', () => { socket.write(prefix); pump(); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as net.AddressInfo).port, written, close: () => server.close() };
+}
+
+for (const kind of ['http', 'telnet'] as const) {
+  test(`fuzz: an endless ${kind} reply is refused at the limit; the client stops reading`, async () => {
+    const peer = await endlessProxy(ENDLESS[kind].prefix);
+    const socket = net.connect({ port: peer.port, host: '127.0.0.1' });
+    await new Promise((r) => socket.once('connect', r));
+    const proxy = { kind, host: '127.0.0.1', port: peer.port, resolve: 'remote', user: 'fuzzuser', ...ENDLESS[kind].proxy } as ProxyServer;
+    const ctx: NegotiateContext = {
+      proxy, target: { host: 'target.example', port: 22 },
+      resolveLocal: async () => '127.0.0.1', getPassword: async () => 'x', reconnect: async () => { throw new Error('no reconnect'); },
+    };
+    try {
+      await assert.rejects((await load(kind))(socket, ctx), (e: unknown) => e instanceof ConnectError && e.code === 'PROXY_PROTOCOL');
+    } finally {
+      socket.destroy();
+    }
+    const written = await peer.written;
+    peer.close();
+    assert.ok(written < OFFERED / 2, `the client took ${written} of ${OFFERED} bytes`);
+  });
+}

@@ -86,7 +86,7 @@ test('malformed rc lines: a warning each, a bad value one ConnectError', async (
   const { buildConfig } = await import('../../src/config/build.js');
   const { parseArgs } = await import('../../src/cli/args.js');
   const { ConnectError } = await import('../../src/errors.js');
-  const parsed = parseArgs(['-s', 'host', '22'], 'connect');
+  const parsed = parseArgs(['-s', 'host', '22'], { programName: 'connect' });
   assert.equal(parsed.kind, 'run');
   if (parsed.kind !== 'run') return;
   const rc = (text: string) => ({ env: {}, rcFiles: [{ path: '/rc', text }], loginName: 'u' });

@@ -42,7 +42,8 @@ test('-dd with SOCKS5 user/password (SOCKS5_PASSWD): relayed, password never sho
   });
   assert.equal(r.stdout.toString(), `${BANNER}client data\n`, r.stderr);
   assert.equal(r.code, 0);
-  assert.match(r.stderr, /xx|xxxx/, '-dd shows the auth request, redacted');
+  // RFC 1929's request as -dd shows it: VER, ULEN, the user, then PLEN and PASSWD masked.
+  assert.match(r.stderr, new RegExp(`>>> 01 ${USER.length.toString(16).padStart(2, '0')} "${USER}" xx xxxx\n`), '-dd shows the auth request, redacted');
   assertNoSecret(r);
 });
 

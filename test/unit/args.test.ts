@@ -106,11 +106,6 @@ test('usage, version and errors', () => {
   assert.match(VERSION, /Version 1\.105/);
 });
 
-test('bare program name as second argument still works', () => {
-  const r = parseArgs(['h', '22'], 'connect');
-  assert.equal(r.kind, 'run');
-});
-
 test('services parser: tcp only, aliases, first wins', () => {
   const m = parseServices('a 1/tcp b c\na 2/tcp\nd 3/udp\n# x 4/tcp\n');
   assert.deepEqual([...m], [['a', 1], ['b', 1], ['c', 1]]);

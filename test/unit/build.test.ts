@@ -235,7 +235,7 @@ test('-x URLs, CONNECT_PROXY and NO_PROXY', () => {
 });
 
 test('preflight: missing server fails even without a host', () => {
-  const r = parseArgs(['-h'], 'connect');
+  const r = parseArgs(['-h'], { programName: 'connect' });
   assert.equal(r.kind, 'usage');
   const options = (r as { options: OptionArgs }).options;
   assert.throws(() => preflight(options, inputs()), { code: 'CONFIG' });

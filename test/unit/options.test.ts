@@ -14,11 +14,11 @@ test('every documented option is accepted by the parser, with a value exactly wh
   for (const o of OPTIONS) {
     if (o.flags === '-V' || o.flags === '--version' || o.flags === '--help') continue; // print and exit instead of parsing on
     const value = o.flags === '-p' || o.flags === '-P' ? ['5550'] : o.arg ? ['1'] : [];
-    const r = parseArgs([o.flags, ...value, 'host', '22'], 'connect');
+    const r = parseArgs([o.flags, ...value, 'host', '22'], { programName: 'connect' });
     assert.equal(r.kind, 'run', `${o.flags}: ${r.kind === 'error' ? r.message : r.kind}`);
     if (r.kind === 'run') assert.equal(r.args.host, 'host', `${o.flags} took a value it should not have`);
     if (o.arg) {
-      const missing = parseArgs(['-n', o.flags], 'connect');
+      const missing = parseArgs(['-n', o.flags], { programName: 'connect' });
       assert.equal(missing.kind, 'error', `${o.flags} without its value`);
     }
   }

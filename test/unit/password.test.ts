@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chooseAskMethod, firstLine } from '../../src/auth/askpass.js';
 import { makePasswordSource } from '../../src/auth/password.js';
 import type { PasswordRequest } from '../../src/config/types.js';
-import { isConnectError } from '../../src/errors.js';
+import { ConnectError } from '../../src/errors.js';
 import { tempDir } from '../helpers/servers.js';
 
 const REQ: PasswordRequest = { kind: 'socks5', proxy: { host: 'proxy.test', port: 1080 }, user: 'alice', prompt: 'Enter SOCKS5 password for alice@proxy.test:1080: ' };
@@ -88,7 +88,7 @@ test('askpass from env.SSH_ASKPASS when no askpass option', async (t) => {
 test('askpass: non-zero exit → NO_PASSWORD "password entry cancelled", no password in message', async (t) => {
   const ap = askpassScript(t, 'leaked\\n', 1);
   await assert.rejects(makePasswordSource({ askpass: ap.program, env: { DISPLAY: ':0' } })(REQ), (err: unknown) => {
-    assert.ok(isConnectError(err));
+    assert.ok(err instanceof ConnectError);
     assert.equal(err.code, 'NO_PASSWORD');
     assert.equal(err.message, 'password entry cancelled');
     return true;
@@ -97,7 +97,7 @@ test('askpass: non-zero exit → NO_PASSWORD "password entry cancelled", no pass
 
 test('askpass: missing program → NO_PASSWORD naming it', async () => {
   await assert.rejects(makePasswordSource({ askpass: '/nonexistent/askpass', env: { DISPLAY: ':0' } })(REQ), (err: unknown) => {
-    assert.ok(isConnectError(err));
+    assert.ok(err instanceof ConnectError);
     assert.equal(err.code, 'NO_PASSWORD');
     assert.match(err.message, /\/nonexistent\/askpass.*ENOENT/);
     return true;
@@ -111,7 +111,7 @@ test('force without SSH_ASKPASS → NO_PASSWORD, terminal not used', async () =>
 test('no terminal (ttyPath missing) → NO_PASSWORD naming the variables', async () => {
   const http: PasswordRequest = { ...REQ, kind: 'http' };
   await assert.rejects(makePasswordSource({ env: {}, ttyPath: '/nonexistent/tty' })(http), (err: unknown) => {
-    assert.ok(isConnectError(err));
+    assert.ok(err instanceof ConnectError);
     assert.equal(err.code, 'NO_PASSWORD');
     assert.match(err.message, /no terminal.*HTTP_PROXY_PASSWORD.*SSH_ASKPASS/);
     return true;

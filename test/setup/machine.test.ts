@@ -1,5 +1,7 @@
-// Proves the test helpers (real servers, scripted peers, runner) work, using
-// only the reference connect-proxy — never our CLI.
+// Setup check, not part of `npm test` (`npm run check-setup`; .ci/run runs it
+// before the suite): the machine's servers and the test helpers work, shown
+// with the reference connect-proxy only — never our CLI. A failure here
+// means the machine or a helper is broken, not the product.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
