@@ -64,8 +64,8 @@ export function parseChallenge(raw: Buffer): ChallengeMessage {
   if (raw.length < 32 || !raw.subarray(0, 8).equals(SIGNATURE)) throw new NtlmFormatError('not an NTLM message');
   if (raw.readUInt32LE(8) !== 2) throw new NtlmFormatError(`NTLM message type ${raw.readUInt32LE(8)} where a challenge (2) was expected`);
   const flags = raw.readUInt32LE(20);
-  // Some servers fill TargetInfo without the TARGET_INFO flag; a 32- or 40-byte message has none.
-  const targetInfo = raw.length >= 48 ? securityBuffer(raw, 40) : Buffer.alloc(0);
+  // Without the TARGET_INFO flag, bytes 40-48 may be payload (squid's ntlm_fake_auth puts its target name there).
+  const targetInfo = raw.length >= 48 && (flags & FLAGS.TARGET_INFO) !== 0 ? securityBuffer(raw, 40) : Buffer.alloc(0);
   const out: ChallengeMessage = { flags, serverChallenge: Buffer.from(raw.subarray(24, 32)), targetInfo, raw };
   const timestamp = avPairs(targetInfo).find((p) => p.id === AV.TIMESTAMP)?.value;
   if (timestamp?.length === 8) out.timestamp = timestamp;
@@ -89,6 +89,7 @@ export function avPairs(info: Buffer): Array<{ id: number; value: Buffer }> {
 
 function securityBuffer(m: Buffer, at: number): Buffer {
   const len = m.readUInt16LE(at);
+  if (len === 0) return Buffer.alloc(0); // the offset of an empty field is noise (squid's ntlm_fake_auth sends garbage there)
   const offset = m.readUInt32LE(at + 4);
   if (offset + len > m.length) throw new NtlmFormatError('NTLM security buffer points outside the message');
   return m.subarray(offset, offset + len);
@@ -153,7 +154,7 @@ export function authenticateMessage(input: AuthenticateInput): Authenticate {
   const lm = withMic ? Buffer.alloc(24) : Buffer.concat([hmac(key, Buffer.concat([challenge.serverChallenge, client])), client]);
   const unicode = (challenge.flags & FLAGS.UNICODE) !== 0;
   const text = (s: string) => Buffer.from(s, unicode ? 'utf16le' : 'latin1');
-  const flags = (challenge.flags & OUR_FLAGS) | (unicode ? 0 : FLAGS.OEM);
+  const flags = (challenge.flags & OUR_FLAGS & ~(FLAGS.UNICODE | FLAGS.OEM)) | (unicode ? FLAGS.UNICODE : FLAGS.OEM);
   const message = type3(flags, [lm, Buffer.concat([ntProof, temp]), text(identity.domain), text(identity.user), text(input.workstation ?? '')]);
   if (withMic) {
     // §3.1.5.1.2: ExportedSessionKey is the session base key (no KEY_EXCH); MIC over all three messages.

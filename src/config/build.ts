@@ -148,8 +148,17 @@ function settingsFor(kind: Kind, o: OptionArgs, inputs: BuildInputs, params: Par
   const settings: ServerSettings = { user: firstParam(params, t.users) ?? inputs.loginName, insecure: o.insecure };
   const password = firstParam(params, t.passwords);
   if (password !== undefined) settings.password = password;
+  if (kind === 'http') addNtHash(settings, params);
   if (kind === 'socks5') settings.socks5Auth = socks5AuthFor(o, params);
   return settings;
+}
+
+/** HTTP_PROXY_NTHASH: MD4 of the UTF-16LE password, as hex; checked here, never echoed (it is as good as the password to NTLM). */
+function addNtHash(settings: ServerSettings, params: ParamLookup): void {
+  const text = params.get('HTTP_PROXY_NTHASH')?.trim();
+  if (text === undefined || text === '') return;
+  if (!/^[0-9a-fA-F]{32}$/.test(text)) throw new ConnectError('CONFIG', 'HTTP_PROXY_NTHASH must be 32 hexadecimal digits (the NT hash)');
+  settings.ntHash = text.toLowerCase();
 }
 
 interface Resolved {

@@ -23,6 +23,8 @@ export interface ServerSettings {
   password?: string;
   /** Where the target name is resolved, overriding the spec's own default. */
   resolve?: ResolveMode;
+  /** HTTP: the NT hash standing in for the password under NTLM. */
+  ntHash?: string;
   /** SOCKS5 methods to offer. */
   socks5Auth?: Socks5AuthMethod[];
   /** https proxies: skip certificate verification. */
@@ -41,6 +43,7 @@ export function makeProxyServer(spec: ProxySpec, settings: ServerSettings): Prox
   if (user !== undefined) server.user = user;
   const password = spec.password ?? settings.password;
   if (password !== undefined) server.password = password;
+  if ((spec.kind === 'http' || spec.kind === 'https') && settings.ntHash !== undefined) server.ntHash = settings.ntHash;
   if (spec.kind === 'socks5' && settings.socks5Auth) server.socks5Auth = settings.socks5Auth;
   if (spec.kind === 'https') server.tlsVerify = settings.insecure !== true;
   return server;

@@ -18,6 +18,8 @@ export interface ProxyServer extends Endpoint {
   user?: string;
   /** Password known up front (env, rc, URL). Otherwise asked lazily, when the proxy demands it. */
   password?: string;
+  /** HTTP NTLM/Negotiate: the NT hash (32 hex digits, HTTP_PROXY_NTHASH) used instead of a password. */
+  ntHash?: string;
   /** Where the *target* name is resolved (SOCKS). */
   resolve: ResolveMode;
   /** SOCKS5 methods to offer, in order (-a / SOCKS5_AUTH). */

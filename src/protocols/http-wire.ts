@@ -35,16 +35,20 @@ export function requestTarget(target: Endpoint): string {
 /**
  * The request head. connect.c sends `CONNECT t HTTP/1.0`, an optional
  * Proxy-Authorization line and an empty line; we add `Host` (RFC 9112 §3.2).
+ * `keepAlive` (multi-round schemes only, so connect.c's bytes stay as they
+ * are otherwise): an HTTP/1.0 request asks to keep the connection (RFC 9112
+ * Appendix C.2.2; squid answers an HTTP/1.0 request without it with close).
  */
-export function connectRequest(target: string, authorization?: string): string {
+export function connectRequest(target: string, authorization?: string, keepAlive = false): string {
   const lines = [`CONNECT ${target} HTTP/1.0`, `Host: ${target}`];
   if (authorization !== undefined) lines.push(`Proxy-Authorization: ${authorization}`);
+  if (keepAlive) lines.push('Proxy-Connection: keep-alive', 'Connection: keep-alive');
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /** The request as it may be logged: credentials replaced by `xxxx`. */
-export function connectRequestRedacted(target: string, authorization?: string): string {
-  return connectRequest(target, authorization === undefined ? undefined : redactAuth(authorization));
+export function connectRequestRedacted(target: string, authorization?: string, keepAlive = false): string {
+  return connectRequest(target, authorization === undefined ? undefined : redactAuth(authorization), keepAlive);
 }
 
 /** RFC 7617 §2: `Basic base64(user ":" password)`, UTF-8. */
@@ -83,6 +87,44 @@ function clip(line: string, max = 160): string {
 
 export function fieldValues(head: ResponseHead, name: string): string[] {
   return head.fields.filter(([n]) => n === name).map(([, v]) => v);
+}
+
+/** How a response body ends (RFC 9112 §6.3): none, a length, chunked, or the connection's close. */
+export type BodyFraming = { kind: 'length'; bytes: number } | { kind: 'chunked' } | { kind: 'close' };
+
+export function bodyFraming(head: ResponseHead, peer: string): BodyFraming {
+  const codings = fieldValues(head, 'transfer-encoding').flatMap((v) => v.split(',')).map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+  if (codings.length > 0) return codings[codings.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
+  const lengths = new Set(fieldValues(head, 'content-length').flatMap((v) => v.split(',')).map((v) => v.trim()));
+  if (lengths.size === 0) return head.status === 204 || head.status === 304 ? { kind: 'length', bytes: 0 } : { kind: 'close' };
+  const [only] = lengths;
+  if (lengths.size > 1 || !/^\d{1,15}$/.test(only!)) {
+    throw new ConnectError('PROXY_PROTOCOL', `${peer} sent an invalid Content-Length: ${JSON.stringify(clip([...lengths].join(', ')))}`);
+  }
+  return { kind: 'length', bytes: Number(only) };
+}
+
+/** RFC 9112 §9.3: whether the proxy keeps the connection open after this response. */
+export function keepsAlive(head: ResponseHead): boolean {
+  const tokens = [...fieldValues(head, 'connection'), ...fieldValues(head, 'proxy-connection')]
+    .flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase());
+  if (tokens.includes('close')) return false;
+  const version = /^HTTP\/(\d)\.(\d)/i.exec(head.statusLine);
+  const atLeast11 = version !== null && (Number(version[1]) > 1 || Number(version[2]) >= 1);
+  return atLeast11 || tokens.includes('keep-alive');
+}
+
+/** RFC 9112 §7.1: a chunk-size line (`1a3;ext=x\r\n`) → the size; extensions ignored. */
+export function parseChunkSize(line: string, peer: string): number {
+  const m = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;[^]*)?\r?\n$/.exec(line);
+  if (!m) throw new ConnectError('PROXY_PROTOCOL', `${peer} sent an invalid chunk size line: ${JSON.stringify(clip(line))}`);
+  return parseInt(m[1]!, 16);
+}
+
+/** The base64 token of the first `scheme` challenge that carries one (NTLM, Negotiate), decoded. */
+export function challengeToken(challenges: readonly Challenge[], scheme: string): Buffer | undefined {
+  const token = challenges.find((c) => c.scheme === scheme && c.token68 !== undefined)?.token68;
+  return token === undefined ? undefined : Buffer.from(token, 'base64');
 }
 
 /** 407 asks with Proxy-Authenticate; a 401 (sent by some proxies) with WWW-Authenticate. */

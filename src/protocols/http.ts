@@ -4,110 +4,84 @@
  * undici cannot send connect.c's HTTP/1.0 request, adds `connection: close`,
  * and is slow to load).
  *
- * 401/407 with a usable challenge and no credentials sent yet: reconnect and
- * repeat with Proxy-Authorization (Basic, or Digest via src/auth/digest.ts).
+ * The first request is connect.c's, without credentials. A 401/407 names
+ * the schemes the proxy takes; the strongest one we speak is chosen (README
+ * "Proxy authentication"): Basic and Digest reconnect and repeat the request
+ * with Proxy-Authorization; NTLM and Negotiate reconnect and run their
+ * rounds on that one connection (./http-ntlm.ts).
  */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { logger, shownUser } from '../log.js';
-import { HandshakeReader } from '../transport/reader.js';
 import { proxyPassword, proxyUser } from './credentials.js';
 import type { NegotiateContext } from './types.js';
 import { describeProxy } from '../address.js';
+import { challengesOf, connected, exchange, isSuccess } from './http-exchange.js';
 import * as wire from './http-wire.js';
 
 const log = logger('http');
-/** A stale Digest nonce earns one more try (RFC 7616 §3.3). */
-const MAX_ATTEMPTS = 3;
 
-interface Attempt {
-  stream: Duplex;
-  /** Proxy-Authorization value to send, if any. */
-  authorization?: string;
-}
+/** What we can answer a challenge with, in the order we prefer them. */
+export type Scheme = 'digest' | 'ntlm' | 'negotiate' | 'basic';
 
 export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<Duplex> {
   const peer = describeProxy(ctx.proxy);
   const target = wire.requestTarget(ctx.target); // BAD_INPUT before anything is sent
   // Every stream here belongs to the dialer (src/dial/proxy.ts): it destroys
   // them on failure, and ctx.reconnect() gives up the one in use at once.
-  let attempt: Attempt = { stream };
-  for (let n = 1; ; n++) {
-    const { head, reader } = await exchange(attempt, target, peer);
-    if (head.status >= 200 && head.status < 300) {
-      log('connected to %s', target);
-      return reader.release();
-    }
-    reader.detach(); // a body after a refusal is never read
-    const authorization = await nextAuthorization(head, attempt, ctx, peer, target, n);
-    log('reconnecting to %s to send credentials', peer);
-    attempt = { stream: await ctx.reconnect(), authorization };
-  }
-}
-
-async function exchange(attempt: Attempt, target: string, peer: string): Promise<{ head: wire.ResponseHead; reader: HandshakeReader }> {
-  const reader = new HandshakeReader(attempt.stream, peer, wire.MAX_HEADER_BYTES);
-  try {
-    if (log.enabled) for (const line of lines(wire.connectRequestRedacted(target, attempt.authorization))) log('>>> %s', JSON.stringify(line));
-    attempt.stream.write(wire.connectRequest(target, attempt.authorization), 'utf8');
-    return { head: await readFinalHead(reader, peer), reader };
-  } catch (err) {
-    reader.detach();
-    throw err;
-  }
-}
-
-/** The final response head, interim (1xx) ones skipped; all of them together within MAX_HEADER_BYTES. */
-async function readFinalHead(reader: HandshakeReader, peer: string): Promise<wire.ResponseHead> {
-  for (let budget = wire.MAX_HEADER_BYTES; ;) {
-    const raw = await reader.readUntil(wire.HEAD_END, budget, 'an HTTP response head');
-    budget -= raw.length;
-    if (log.enabled) for (const line of lines(raw.toString('latin1'))) log('<<< %s', JSON.stringify(line));
-    const head = wire.parseResponseHead(raw, peer);
-    if (!wire.isInterim(head.status)) return head;
-    log('interim response %d skipped', head.status);
-  }
-}
-
-/** Decides what a non-2xx answer means: the credentials to retry with, or a thrown error. */
-async function nextAuthorization(
-  head: wire.ResponseHead, attempt: Attempt, ctx: NegotiateContext, peer: string, target: string, n: number,
-): Promise<string> {
-  if (head.status !== 401 && head.status !== 407) {
-    throw new ConnectError('PROXY_REFUSED', `${peer} refused CONNECT ${target}: ${JSON.stringify(head.statusLine)}`);
-  }
-  const challenges = wire.parseChallenges(wire.fieldValues(head, wire.challengeField(head.status)));
-  const stale = attempt.authorization !== undefined && n < MAX_ATTEMPTS && (await isStaleDigest(challenges, n - 2));
-  if (attempt.authorization !== undefined && !stale) {
-    throw new ConnectError('AUTH', `${peer} rejected the credentials of ${JSON.stringify(shownUser(proxyUser(ctx)))} for ${target} (authentication failed)`);
-  }
+  const { head, reader } = await exchange(stream, target, peer);
+  if (isSuccess(head)) return connected({ head, reader }, target);
+  reader.detach(); // a body after a refusal is never read
+  const challenges = challengesOf(head, peer, target);
   const scheme = await chooseScheme(challenges);
   if (!scheme) {
     const offered = (await import('../auth/digest.js')).describeOffered(challenges);
-    throw new ConnectError('AUTH', `${peer} requires authentication for ${target} (${head.status}); offered schemes: ${offered}; connect supports Basic and Digest (MD5, SHA-256, SHA-512-256, qop=auth)`);
+    throw new ConnectError('AUTH', `${peer} requires authentication for ${target} (${head.status}); offered schemes: ${offered}; connect supports Negotiate (NTLM inside), NTLM (v2), Digest (MD5, SHA-256, SHA-512-256, qop=auth) and Basic`);
   }
-  return authorize(scheme, challenges, ctx, target);
+  log('%s offers %s; using %s', peer, challenges.map((c) => c.scheme).join(', '), scheme);
+  if (scheme === 'ntlm' || scheme === 'negotiate') return (await import('./http-ntlm.js')).negotiateNtlm(ctx, scheme, target, peer);
+  return retryWithCredentials(ctx, scheme, challenges, target, peer);
 }
 
-async function chooseScheme(challenges: wire.Challenge[]): Promise<'basic' | 'digest' | undefined> {
-  if (challenges.some((c) => c.scheme === 'digest')) return (await import('../auth/digest.js')).chooseAuth(challenges);
-  return challenges.some((c) => c.scheme === 'basic') ? 'basic' : undefined;
+/**
+ * README "Proxy authentication": Digest (its strongest algorithm), NTLM,
+ * Negotiate (NTLM inside it), Basic — curl's --anyauth order, with
+ * Negotiate after NTLM because without Kerberos it carries the same NTLM.
+ */
+export async function chooseScheme(challenges: readonly wire.Challenge[]): Promise<Scheme | undefined> {
+  const offered = (scheme: string) => challenges.some((c) => c.scheme === scheme);
+  if (offered('digest') && (await import('../auth/digest.js')).pickDigest(challenges)) return 'digest';
+  for (const scheme of ['ntlm', 'negotiate', 'basic'] as const) if (offered(scheme)) return scheme;
+  return undefined;
 }
 
-async function isStaleDigest(challenges: wire.Challenge[], staleRetriesDone: number): Promise<boolean> {
-  if (!challenges.some((c) => c.scheme === 'digest')) return false;
+/** Basic or Digest: a fresh connection per try; one more after a stale Digest nonce (RFC 7616 §3.3). */
+async function retryWithCredentials(ctx: NegotiateContext, scheme: 'basic' | 'digest', challenges: wire.Challenge[], target: string, peer: string): Promise<Duplex> {
+  const user = proxyUser(ctx);
+  const password = await proxyPassword(ctx, 'http');
+  for (let staleRetries = 0; ; staleRetries++) {
+    const authorization = await authorize(scheme, challenges, user, password, target);
+    log('reconnecting to %s to send credentials', peer);
+    const response = await exchange(await ctx.reconnect(), target, peer, { authorization });
+    if (isSuccess(response.head)) return connected(response, target);
+    response.reader.detach();
+    challenges = challengesOf(response.head, peer, target);
+    if (!(await isStaleDigest(scheme, challenges, staleRetries))) throw rejected(peer, user, target);
+  }
+}
+
+function rejected(peer: string, user: string, target: string): ConnectError {
+  return new ConnectError('AUTH', `${peer} rejected the credentials of ${JSON.stringify(shownUser(user))} for ${target} (authentication failed)`);
+}
+
+async function isStaleDigest(scheme: 'basic' | 'digest', challenges: wire.Challenge[], staleRetriesDone: number): Promise<boolean> {
+  if (scheme !== 'digest') return false;
   return (await import('../auth/digest.js')).isStaleRetry(challenges, staleRetriesDone);
 }
 
-async function authorize(scheme: 'basic' | 'digest', challenges: wire.Challenge[], ctx: NegotiateContext, target: string): Promise<string> {
-  const user = proxyUser(ctx);
-  const password = await proxyPassword(ctx, 'http');
+async function authorize(scheme: 'basic' | 'digest', challenges: wire.Challenge[], user: string, password: string, target: string): Promise<string> {
   if (scheme === 'basic') return wire.basicAuthorization(user, password);
   const digest = await import('../auth/digest.js');
   const challenge = digest.pickDigest(challenges)!;
   return digest.digestAuthorization(challenge, { method: 'CONNECT', uri: target, user, password });
-}
-
-function lines(text: string): string[] {
-  return text.split(/(?<=\n)/).filter((l) => l !== '');
 }

@@ -111,7 +111,7 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-interface LaunchSpec {
+export interface LaunchSpec {
   name: string;
   dir: string;
   logFile: string;
@@ -120,7 +120,7 @@ interface LaunchSpec {
   t?: Teardown;
 }
 
-async function launch(spec: LaunchSpec): Promise<ServerHandle> {
+export async function launch(spec: LaunchSpec): Promise<ServerHandle> {
   let lastErr: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();

@@ -133,3 +133,49 @@ test('-dd with SOCKS4 and a user:secret user id on the command line: warned, and
   assert.ok(peer.connections[0]!.received.includes(Buffer.from(`${USER}:${PASSWORD}`)), 'the user id itself is sent as given');
   assertNoSecret(r);
 });
+
+// ---- NTLM (test/helpers/ntlm-proxy.ts verifies the response): password, NT hash, NTProofStr and Type 3 in no output
+
+async function ntlmRun(t: { after(fn: () => unknown): void }, env: Record<string, string>, proxyPassword = PASSWORD) {
+  const { startNtlmProxy } = await import('../helpers/ntlm-proxy.js');
+  const proxy = await startNtlmProxy({ user: USER, domain: 'CORP', password: proxyPassword, timestamp: true, t });
+  const target = await bannerServer(BANNER, { t, then: 'close' });
+  const r = await runConnect(['-dd', '-H', `CORP\\${USER}@127.0.0.1:${proxy.port}`, '127.0.0.1', String(target.port)], { env, stdin: Buffer.from('client data\n') });
+  return { r, proxy };
+}
+
+function assertNoNtlmSecret(r: RunResult, proxy: { ntHash: string; records: Array<{ proof?: string; authorization?: string }> }): void {
+  assertNoSecret(r);
+  const out = r.stdout.toString('latin1');
+  const secrets = [proxy.ntHash, proxy.ntHash.toUpperCase(), Buffer.from(proxy.ntHash, 'hex').toString('base64')];
+  for (const rec of proxy.records) {
+    if (rec.proof) secrets.push(rec.proof, rec.proof.replace(/(..)(?!$)/g, '$1 '));
+    if (rec.authorization?.includes('TlRMTVNTUAAD')) secrets.push(rec.authorization.split(' ')[1]!.slice(0, 40), rec.authorization.split(' ')[1]!.slice(-40));
+  }
+  for (const s of secrets) {
+    assert.ok(!r.stderr.includes(s), `stderr shows ${JSON.stringify(s)}:\n${r.stderr}`);
+    assert.ok(!out.includes(s), `stdout shows ${JSON.stringify(s)}`);
+  }
+}
+
+test('-dd with NTLM (HTTP_PROXY_PASSWORD): relayed; password, NT hash, NTLMv2 proof and Type 3 never shown', async (t) => {
+  const { r, proxy } = await ntlmRun(t, { HTTP_PROXY_PASSWORD: PASSWORD });
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assert.equal(proxy.records.at(-1)?.auth, 'ok');
+  assert.match(r.stderr, /NTLM xxxx/, '-dd shows the NTLM requests, redacted');
+  assertNoNtlmSecret(r, proxy);
+});
+
+test('-dd with NTLM rejected (wrong password): fails; nothing secret shown', async (t) => {
+  const { r, proxy } = await ntlmRun(t, { HTTP_PROXY_PASSWORD: PASSWORD }, 'another-one');
+  assert.equal(r.code, 1);
+  assert.equal(proxy.records.at(-1)?.auth, 'bad');
+  assertNoNtlmSecret(r, proxy);
+});
+
+test('-dd with NTLM from HTTP_PROXY_NTHASH: the stored hash is never shown', async (t) => {
+  const { opensslNtHash } = await import('../helpers/ntlm-proxy.js');
+  const { r, proxy } = await ntlmRun(t, { HTTP_PROXY_NTHASH: opensslNtHash(PASSWORD) });
+  assert.equal(r.stdout.toString(), BANNER, r.stderr);
+  assertNoNtlmSecret(r, proxy);
+});

@@ -118,6 +118,13 @@ test('authenticateMessage: OEM challenge without target info → OEM strings, em
   assert.deepEqual(nt.subarray(0, 16), proof);
 });
 
+test('parseChallenge: squid 5.7 ntlm_fake_auth\'s Type 2 (49 bytes, garbage offsets on empty fields)', () => {
+  const c = ntlm.parseChallenge(Buffer.from('TlRMTVNTUAACAAAACQAJAK6qqqoHggigBWGYrCf+cnQAAAAAAAA6AFdPUktHUk9VUA==', 'base64'));
+  assert.equal(c.flags >>> 0, 0xa0088207);
+  assert.equal(c.serverChallenge.toString('hex'), '056198ac27fe7274');
+  assert.equal(c.targetInfo.length, 0);
+});
+
 test('authenticateMessage: MsvAvTimestamp → server time used, LM is Z(24), MsvAvFlags MIC bit, MIC over Type 1|2|3', () => {
   const stamp = hex('0090d336b734c301');
   const info = Buffer.concat([SPEC_TARGET_INFO.subarray(0, -4), hex('07000800'), stamp, hex('00000000')]);
@@ -160,13 +167,23 @@ test('splitIdentity: DOMAIN\\user, UPN, bare name', () => {
   for (const [name, id] of cases) assert.deepEqual(ntlm.splitIdentity(name), id, name);
 });
 
+/** The OEM challenge with a TargetInfo field (TARGET_INFO flag set) holding `info`, its length field claiming `len`. */
+function withInfo(info: Buffer, len = info.length): Buffer {
+  const m = Buffer.concat([oemChallenge(), Buffer.alloc(8), info]);
+  m.writeUInt32LE(m.readUInt32LE(20) | ntlm.FLAGS.TARGET_INFO, 20);
+  m.writeUInt16LE(len, 40);
+  m.writeUInt32LE(48, 44);
+  return m;
+}
+
 test('parseChallenge: malformed messages → NtlmFormatError', () => {
   const bad: Array<[string, Buffer]> = [
     ['empty', Buffer.alloc(0)],
     ['wrong signature', Buffer.concat([Buffer.from('NTLMSSX\0'), Buffer.alloc(40)])],
     ['type 3', (() => { const m = oemChallenge(); m.writeUInt32LE(3, 8); return m; })()],
-    ['target info outside', (() => { const m = Buffer.concat([oemChallenge(), Buffer.alloc(8)]); m.writeUInt16LE(200, 40); m.writeUInt32LE(48, 44); return m; })()],
-    ['AV pair overrun', (() => { const m = Buffer.concat([oemChallenge(), Buffer.alloc(8), hex('0200ff00')]); m.writeUInt16LE(4, 40); m.writeUInt32LE(48, 44); return m; })()],
+    ['target info outside', withInfo(Buffer.alloc(0), 200)],
+    ['AV pair overrun', withInfo(hex('0200ff00'))],
+    ['AV list without its end', withInfo(hex('02000000'))],
   ];
   for (const [name, m] of bad) assert.throws(() => ntlm.parseChallenge(m), ntlm.NtlmFormatError, name);
 });
