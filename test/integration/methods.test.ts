@@ -252,7 +252,7 @@ test('negotiate: HTTP answers that fail, and how', async () => {
     [[{ until: '\r\n\r\n' }, { send: 'HTTP/1.0\r\n\r\n' }, { close: true }], 'PROXY_PROTOCOL', /no HTTP status code/],
     [[{ until: '\r\n\r\n' }, { send: `HTTP/1.0 200 OK\r\nX: ${'a'.repeat(70_000)}\r\n\r\n` }, { hang: true }], 'PROXY_PROTOCOL', /longer than 65536/],
     [[{ until: '\r\n\r\n' }, { send: 'HTTP/1.0 200 OK\r\n' }, { close: true }], 'PROXY_PROTOCOL', /closed/],
-    [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'NTLM' } }), 'AUTH', /offered schemes: ntlm/],
+    [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'Bearer realm="r"' } }), 'AUTH', /offered schemes: bearer/],
     [httpScript({ status: 407, headers: {} }), 'AUTH', /offered schemes: none/],
     [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'Digest realm="r", nonce="n", algorithm=SHA-1' } }), 'AUTH', /offered schemes: digest \(algorithm "SHA-1" is not supported\)/],
     [httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'Digest realm="r", nonce="n", qop="auth-int"' } }), 'AUTH', /offered schemes: digest \(qop "auth-int" without auth\)/],
@@ -263,6 +263,12 @@ test('negotiate: HTTP answers that fail, and how', async () => {
     await assert.rejects(run.result, rejectsWith(code, re), String(re));
     assert.deepEqual(run.asked, []);
   }
+});
+
+test('negotiate: NTLM offered, then no challenge to the Type 1: AUTH, the password asked once (before the NTLM rounds)', async () => {
+  const run = await negotiateWith('http', httpScript({ status: 407, headers: { 'Proxy-Authenticate': 'NTLM' } }), { host: 'h', port: 22 });
+  await assert.rejects(run.result, rejectsWith('AUTH', /NTLM negotiate message without a challenge/));
+  assert.equal(run.asked.length, 1);
 });
 
 test('negotiate: any 2xx starts the tunnel (beyond connect.c)', async () => {
