@@ -1,0 +1,106 @@
+/**
+ * A PAC location and a target → the routes to try: fetch the script (while
+ * the sandbox compiles), ask it, read its answer. Everything `--explain` and
+ * `-d` show is in the returned decision.
+ *
+ * The script is asked about `https://host:port/` with `host`: an ssh tunnel
+ * through an HTTP proxy is a CONNECT, exactly what a browser asks for an
+ * https URL, and browsers too give scripts https URLs stripped to scheme,
+ * host and port. The port is always written (even 443) so a script can tell
+ * ssh's 22 from a web server's.
+ */
+import { ConnectError } from '../errors.js';
+import type { Endpoint } from '../address.js';
+import { fetchPac, type FetchedPac } from './fetch.js';
+import { myAddresses } from './my-ip.js';
+import { parsePacResult, type PacRoute } from './result.js';
+import { askPac } from './run.js';
+import type { PacEngine } from './sandbox.js';
+import { describePac, type PacLocation } from './source.js';
+
+/** How long a script may take, name lookups included (within -w when that is shorter). */
+export const PAC_RUN_MS = 5000;
+/** How long fetching a pac+http(s) script may take (within -w when that is shorter). */
+export const PAC_FETCH_MS = 10_000;
+
+export interface PacDecision {
+  /** Where the script came from (after redirects). */
+  source: string;
+  /** What it was asked. */
+  url: string;
+  host: string;
+  /** What FindProxyForURL returned. */
+  result: string;
+  /** What that became, in order. */
+  routes: PacRoute[];
+  /** Entries that could not be read. */
+  skipped: string[];
+  /** Runs of the script (more than one when it looked up names). */
+  runs: number;
+}
+
+export interface PacOptions {
+  /** Time left under -w, if set. */
+  timeoutMs?: number;
+  insecure?: boolean;
+  signal?: AbortSignal | undefined;
+  /** -R: look names up through this DNS server first. */
+  dnsServer?: string;
+  /** Where alert() messages go. */
+  alert?: (message: string) => void;
+}
+
+export function pacQuery(target: Endpoint): { url: string; host: string } {
+  const host = target.host.replace(/^\[(.*)\]$/, '$1');
+  const authority = host.includes(':') ? `[${host}]` : host;
+  return { url: `https://${authority}:${target.port}/`, host };
+}
+
+export async function decideByPac(location: PacLocation, target: Endpoint, opts: PacOptions = {}): Promise<PacDecision> {
+  const started = Date.now();
+  const within = (ms: number) => Math.min(ms, opts.timeoutMs ?? ms);
+  // The engine compiles (CPU) while the script arrives (I/O).
+  const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
+  engine.catch(() => {});
+  const fetched = await fetchPac(location, { timeoutMs: within(PAC_FETCH_MS), insecure: opts.insecure, signal: opts.signal });
+  const left = opts.timeoutMs === undefined ? PAC_RUN_MS : Math.min(PAC_RUN_MS, opts.timeoutMs - (Date.now() - started));
+  if (left <= 0) throw new ConnectError('TIMEOUT', `timed out fetching the PAC file ${describePac(location)}`);
+  return decideWithScript(fetched, await engine, target, { ...opts, timeoutMs: left });
+}
+
+/** The script is in hand (a file, a fetch, WPAD): ask it about `target`. */
+export async function decideWithScript(fetched: FetchedPac, engine: PacEngine, target: Endpoint, opts: PacOptions): Promise<PacDecision> {
+  const { url, host } = pacQuery(target);
+  const mine = /myIpAddress/.test(fetched.text) ? myAddresses() : undefined;
+  mine?.catch(() => {});
+  const timeoutMs = Math.max(1, opts.timeoutMs ?? PAC_RUN_MS);
+  const answer = await askPac(engine, {
+    source: fetched.text,
+    name: fetched.from,
+    url,
+    host,
+    timeoutMs,
+    lookup: (name) => lookupAll(name, opts.dnsServer),
+    myAddresses: () => mine ?? myAddresses(),
+    ...(opts.alert && { alert: opts.alert }),
+  });
+  const { routes, skipped } = parsePacResult(answer.result);
+  if (routes.length === 0) {
+    throw new ConnectError('PAC', `PAC script ${fetched.from}: FindProxyForURL returned ${JSON.stringify(answer.result.slice(0, 200))}, which names no usable proxy and no DIRECT`);
+  }
+  return { source: fetched.from, url, host, result: answer.result, routes, skipped, runs: answer.runs };
+}
+
+/** Every address of `name` (IPv4 first), [] when it does not resolve; -R's server first when given. */
+async function lookupAll(name: string, dnsServer: string | undefined): Promise<string[]> {
+  const dns = await import('node:dns/promises');
+  if (dnsServer) {
+    const resolver = new dns.Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([dnsServer]);
+    const [v4, v6] = await Promise.all([resolver.resolve4(name).catch(() => []), resolver.resolve6(name).catch(() => [])]);
+    if (v4.length + v6.length > 0) return [...v4, ...v6];
+  }
+  const all = await dns.lookup(name, { all: true }).catch(() => []);
+  return [...all.filter((a) => a.family === 4), ...all.filter((a) => a.family === 6)].map((a) => a.address);
+}
+
