@@ -95,7 +95,8 @@ function logConfig(config: CliConfig): void {
   if (!log.enabled) return;
   const { target, hops } = config.tunnel;
   log('target %s', formatEndpoint(target));
-  if (hops.length === 0) log('method DIRECT');
+  if (config.tunnel.pac) log('method PAC %s (%s)', config.tunnel.pac.source, config.tunnel.pac.from);
+  else if (hops.length === 0) log('method DIRECT');
   for (const hop of hops) {
     for (const p of hop.candidates) {
       if (p.kind === 'direct') log('candidate DIRECT');

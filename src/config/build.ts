@@ -5,12 +5,13 @@
  */
 import { isIPv4 } from 'node:net';
 import { isIPv6Literal, stripBrackets } from '../address.js';
-import { ConnectError } from '../errors.js';
+import { ConnectError, type ErrorCode } from '../errors.js';
+import { isPacUrl, parsePacUrl } from '../pac/source.js';
 import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
 import { firstParam, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
 import { parseProxyUrlList, parseServerSpecList, type ProxyUrl, type ServerSpec } from './spec.js';
 import { makeProxyServer, type ServerSettings } from './server.js';
-import type { CliConfig, Hop, OptionArgs, ParsedArgs, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
+import type { CliConfig, Hop, OptionArgs, PacConfig, ParsedArgs, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
 
 export interface BuildInputs {
   env: Record<string, string | undefined>;
@@ -59,6 +60,7 @@ const TABLE: Record<Kind, KindTable> = {
 
 interface Core {
   hops: Hop[];
+  pac?: PacConfig;
   direct: DirectRule[];
   dnsServer?: string;
   warnings: string[];
@@ -73,6 +75,7 @@ export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
     tunnel: {
       target: { host: stripBrackets(args.host), port: args.port },
       hops: core.hops,
+      ...(core.pac && { pac: core.pac }),
       direct: core.direct,
       ...(core.dnsServer !== undefined && { dnsServer: core.dnsServer }),
       ...(args.timeoutSecs ? { timeoutMs: args.timeoutSecs * 1000 } : {}),
@@ -220,12 +223,39 @@ function urlCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: Par
   }
   const source = o.proxyUrls.length > 0 ? '-x' : 'CONNECT_PROXY';
   const code = source === '-x' ? 'USAGE' : 'CONFIG';
+  if (urls.some(isPacSource)) return pacCore(o, urls, inputs, params, source, code, dnsServer);
   const parsed = urls.map((text) => parseProxyUrlList(text, { source, code }));
   const hops = parsed.map((list) => ({ candidates: list.map((u) => makeProxyServer(u, settingsFor(u.kind === 'https' ? 'http' : (u.kind as Kind), o, inputs, params))) }));
   const warnings = source === '-x' && parsed.flat().some((u) => u.password !== undefined) ? [cliSecretWarning('-x')] : [];
   const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
   const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
   return { hops, direct, warnings, ...(dnsServer ? { dnsServer } : {}) };
+}
+
+function isPacSource(text: string): boolean {
+  return isPacUrl(text) || text.trim().toLowerCase() === 'wpad';
+}
+
+/** `-x pac+…` / `-x wpad` (or CONNECT_PROXY): the script decides, so it must be the only proxy given. */
+function pacCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: ParamLookup, source: string, code: ErrorCode, dnsServer?: string): Core {
+  const text = urls[0]!.trim();
+  if (urls.length > 1 || text.includes(',')) {
+    throw new ConnectError(code, `a PAC URL or wpad must be the only proxy given (${source}): the script's answer is the whole route`);
+  }
+  if (text.toLowerCase() !== 'wpad') parsePacUrl(text, source, code);
+  const pac: PacConfig = {
+    source: text.toLowerCase() === 'wpad' ? 'wpad' : text,
+    from: source,
+    servers: {
+      socks5: settingsFor('socks5', o, inputs, params),
+      socks4: settingsFor('socks4', o, inputs, params),
+      http: settingsFor('http', o, inputs, params),
+    },
+    ...(o.insecure && { insecure: true }),
+  };
+  const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
+  const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
+  return { hops: [], pac, direct, warnings: [], ...(dnsServer ? { dnsServer } : {}) };
 }
 
 /** A secret in argv is readable by every local user (ps, /proc/<pid>/cmdline). */

@@ -4,6 +4,7 @@
  */
 import type { Endpoint } from '../address.js';
 import type { DirectRule } from './direct.js';
+import type { ServerSettings } from './server.js';
 
 export type { Endpoint };
 
@@ -58,9 +59,26 @@ export interface PasswordRequest {
 
 export type PasswordSource = (req: PasswordRequest) => Promise<string>;
 
+/**
+ * Ask a proxy auto-config script for the route: `pac+file:///…`,
+ * `pac+http(s)://…`, or `wpad` (find one by WPAD). Its answer becomes the
+ * failover list; `servers` fills in what a PAC entry cannot say (user,
+ * password, SOCKS5 methods, TLS verification) per kind.
+ */
+export interface PacConfig {
+  source: string;
+  /** Where the setting came from, for messages: `-x` or `CONNECT_PROXY`. */
+  from: string;
+  servers: Partial<Record<'socks5' | 'socks4' | 'http', ServerSettings>>;
+  /** pac+https: skip certificate verification (--insecure). */
+  insecure?: boolean;
+}
+
 /** Everything needed to open one tunnel: the library API's option shape. */
 export interface TunnelConfig {
   target: Endpoint;
+  /** When set, a PAC script decides the route (hops must be empty). */
+  pac?: PacConfig;
   /** Proxy hops, first to last. Empty: direct connection. */
   hops: Hop[];
   /** Targets matching these rules are connected to directly (first match decides). */

@@ -22,6 +22,7 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 export function validateTunnel(config: TunnelConfig): void {
   if (!config || typeof config !== 'object' || !Array.isArray(config.hops)) bad('invalid tunnel configuration');
   validateEndpoint(config.target, 'target');
+  if (config.pac !== undefined && (typeof config.pac?.source !== 'string' || config.hops.length > 0)) bad('a PAC script decides the whole route: give it no proxy hops');
   config.hops.forEach((hop, i) => {
     if (!hop || !Array.isArray(hop.candidates) || hop.candidates.length === 0) bad(`proxy hop ${i + 1} has no proxy server`);
     for (const candidate of hop.candidates) if (candidate?.kind !== 'direct') validateProxy(candidate);

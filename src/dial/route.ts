@@ -3,7 +3,8 @@
  * hop a failover over its candidates, each candidate a proxy dialer whose
  * forward is the previous hop (or direct, for the first), `direct://` the
  * forward itself (this hop skipped); the direct list picks between the
- * chain and going straight to the target.
+ * chain and going straight to the target. With a PAC script, the script's
+ * answer is the route (built per target), the direct list still first.
  */
 import type { Candidate, TunnelConfig } from '../config/types.js';
 import { bypassDialer } from './bypass.js';
@@ -18,6 +19,7 @@ export function routeDialer(config: TunnelConfig): Dialer {
   const toProxies = directDialer({ keepAliveMs });
   const toTarget = dnsServer ? directDialer({ keepAliveMs, dnsServer }) : toProxies;
   const options = { dnsServer, getPassword: config.getPassword };
+  if (config.pac) return bypassDialer(config.direct, toTarget, lazyPacDialer(config));
   let route: Dialer | undefined;
   config.hops.forEach((hop, i) => {
     const last = i === config.hops.length - 1;
@@ -26,4 +28,15 @@ export function routeDialer(config: TunnelConfig): Dialer {
     route = failoverDialer(dialers, { attemptMs: config.timeoutMs });
   });
   return route ? bypassDialer(config.direct, toTarget, route) : toTarget;
+}
+
+/** A PAC script builds the route per target (src/pac/dial.ts); the sandbox is loaded only then. */
+function lazyPacDialer(config: TunnelConfig): Dialer {
+  return {
+    label: `PAC ${config.pac!.source}`,
+    attempts: Infinity,
+    async dial(target, signal) {
+      return (await import('../pac/dial.js')).pacDialer(config).dial(target, signal);
+    },
+  };
 }
