@@ -63,8 +63,9 @@ test('a PAC answer whose first entries are dead proxies falls back along its lis
   const pac = pacFile(t, `return "PROXY 127.0.0.1:${dead1}; SOCKS5 127.0.0.1:${dead2}; SOCKS 127.0.0.1:${danted.port}; DIRECT";`);
   const r = await runProcess(binary('ssh'), [...sshd.sshArgs(`${ours} -d -x ${pac} %h %p`), 'echo fell-back'], { timeoutMs: 30_000 });
   assert.equal(r.stdout.toString(), 'fell-back\n', `ssh: ${r.stderr}`);
-  assert.match(r.stderr, new RegExp(`PROXY 127\\.0\\.0\\.1:${dead1} failed: .*connection refused`));
-  assert.match(r.stderr, new RegExp(`using SOCKS4 127\\.0\\.0\\.1:${danted.port} \\(after: `));
+  assert.match(r.stderr, new RegExp(`HTTP proxy 127\\.0\\.0\\.1:${dead1} failed: .*connection refused`));
+  assert.match(r.stderr, new RegExp(`SOCKS5 proxy 127\\.0\\.0\\.1:${dead2} failed: .*connection refused`));
+  assert.match(r.stderr, new RegExp(`using SOCKS4 proxy 127\\.0\\.0\\.1:${danted.port} \\(after: `));
   assert.match(danted.log(), new RegExp(`127\\.0\\.0\\.1\\.${sshd.port}\\b`), 'the session went through danted');
 });
 
