@@ -15,9 +15,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -125,24 +124,10 @@ cpSync(join(root, 'build', 'src'), join(dist, 'types', 'src'), {
  */
 async function makeCodeCache() {
   const banner = Buffer.from('SSH-2.0-build\r\n');
-  const server = createServer((sock) => {
-    let buf = Buffer.alloc(0);
-    let step = 0;
-    sock.on('error', () => sock.destroy());
-    sock.on('end', () => sock.end());
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf[0] === 5) {
-        if (step === 0 && buf.length >= 2 + buf[1]) { step = 1; buf = buf.subarray(2 + buf[1]); sock.write(Buffer.from([5, 0])); }
-        if (step === 1 && buf.length >= 7) { step = 2; sock.write(Buffer.concat([Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]), banner])); }
-      } else if (step === 0 && buf.includes('\r\n\r\n')) {
-        step = 2;
-        sock.write(Buffer.concat([Buffer.from('HTTP/1.0 200 Connection established\r\n\r\n'), banner]));
-      }
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxy = `127.0.0.1:${server.address().port}`;
+  // The tests' fake proxy, as tsc compiled it above: reply and banner in one write.
+  const { startFakeProxy } = await import(pathToFileURL(join(root, 'build', 'test', 'helpers', 'fake-proxy.js')).href);
+  const socks = await startFakeProxy('socks5', { answer: { banner } });
+  const http = await startFakeProxy('http', { answer: { banner } });
   const run = (args) => new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'connect.cjs'), ...args], {
       env: { PATH: process.env.PATH, LANG: 'C', CONNECT_CODE_CACHE: 'write' },
@@ -160,11 +145,11 @@ async function makeCodeCache() {
     if (args[0] === '-V') child.stdin.end();
   });
   try {
-    await run(['-S', proxy, 'target.example', '22']);
-    await run(['-H', proxy, 'target.example', '22']);
+    await run(['-S', `127.0.0.1:${socks.port}`, 'target.example', '22']);
+    await run(['-H', `127.0.0.1:${http.port}`, 'target.example', '22']);
     await run(['-V']);
   } finally {
-    server.close();
+    await Promise.all([socks.close(), http.close()]);
   }
 }
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startSocks5Server } from './socks5-server.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 
 const bin = fileURLToPath(new URL('../../../bin/connect.cjs', import.meta.url));
 
@@ -25,7 +25,7 @@ async function startBannerServer(): Promise<{ close(): void; port: number }> {
 
 async function main(): Promise<void> {
   const target = await startBannerServer();
-  const proxy = await startSocks5Server();
+  const proxy = await startFakeProxy('socks5');
   const args = ['-d', '-S', `127.0.0.1:${proxy.port}`, '127.0.0.1', String(target.port)];
   process.stderr.write(`\n$ connect ${args.join(' ')}   (stdin: "hello through the proxy")\n\n`);
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const [code] = (await once(child, 'exit')) as [number];
   process.stderr.write(`\nconnect exited with status ${code}\n`);
   target.close();
-  proxy.server.close();
+  await proxy.close();
   process.exitCode = code;
 }
 

@@ -15,11 +15,11 @@ import type { TLSSocket } from 'node:tls';
 import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { HttpsTunnelAgent, TunnelAgent, tunnelConnector } from '../../src/agent.js';
 import { ConnectError } from '../../src/errors.js';
-import { startSocks5Server } from '../demo/socks5-server.js';
+import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.js';
 import { requireBinary, startDanted } from '../helpers/servers.js';
 import { testCa } from '../helpers/test-ca.js';
 
-let socks: Awaited<ReturnType<typeof startSocks5Server>>;
+let socks: FakeProxy;
 let proxy: string;
 let web: Server;
 let webPort: number;
@@ -38,7 +38,7 @@ async function listen(server: Server): Promise<number> {
 const answer = (req: IncomingMessage, res: import('node:http').ServerResponse) => res.end(`hello ${req.url}`);
 
 before(async () => {
-  socks = await startSocks5Server({ userPass: { user: 'agent', password: 's3cret' } });
+  socks = await startFakeProxy('socks5', { auth: { user: 'agent', password: 's3cret' } });
   proxy = `socks5h://agent:s3cret@127.0.0.1:${socks.port}`;
   web = createServer(answer);
   web.on('connection', (s) => webConnections.push(s.remotePort ?? 0));
@@ -48,7 +48,7 @@ before(async () => {
   securePort = await listen(secure);
 });
 after(() => {
-  socks.server.close();
+  void socks.close();
   web.close();
   secure.close();
   web.closeAllConnections();

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startSocks5Server } from '../demo/socks5-server.js';
-import { startHttpsProxy } from '../helpers/https-proxy.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { requireBinary } from '../helpers/servers.js';
@@ -14,9 +13,8 @@ const BANNER = 'SSH-2.0-chain\r\n';
 
 test('chain: SOCKS5 hop, then an HTTP proxy that demands Basic auth (407, reconnect through the SOCKS hop)', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
-  const socks = await startSocks5Server();
-  t.after(() => socks.server.close());
-  const http = await startHttpsProxy({ auth: { user: 'alice', password: 'pw1', offer: ['Basic'] } });
+  const socks = await startFakeProxy('socks5', {}, { t });
+  const http = await startFakeProxy('http', { auth: { user: 'alice', password: 'pw1', offer: ['Basic'] } });
   t.after(() => http.close());
   const args = ['-d', '-x', `socks5h://127.0.0.1:${socks.port}`, '-x', `http://alice@127.0.0.1:${http.port}`, '127.0.0.1', String(target.port)];
   const r = await runConnect(args, { env: { HTTP_PROXY_PASSWORD: 'pw1' } });
@@ -28,9 +26,8 @@ test('chain: SOCKS5 hop, then an HTTP proxy that demands Basic auth (407, reconn
 
 test('chain: two SOCKS5 hops, the second named by its address as seen from the first', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
-  const a = await startSocks5Server();
-  const b = await startSocks5Server({ userPass: { user: 'bob', password: 'pw2' } });
-  t.after(() => { a.server.close(); b.server.close(); });
+  const a = await startFakeProxy('socks5', {}, { t });
+  const b = await startFakeProxy('socks5', { auth: { user: 'bob', password: 'pw2' } }, { t });
   const args = ['-x', `socks5://127.0.0.1:${a.port}`, '-x', `socks5://bob:pw2@127.0.0.1:${b.port}`, '127.0.0.1', String(target.port)];
   const r = await runConnect(args);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);
@@ -39,8 +36,7 @@ test('chain: two SOCKS5 hops, the second named by its address as seen from the f
 
 test('failover: a dead first candidate is skipped, -d says which proxy was used and why', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
-  const good = await startSocks5Server();
-  t.after(() => good.server.close());
+  const good = await startFakeProxy('socks5', {}, { t });
   const dead = await freePort();
   const args = ['-d', '-S', `127.0.0.1:${dead},127.0.0.1:${good.port}`, '127.0.0.1', String(target.port)];
   const r = await runConnect(args);
@@ -53,8 +49,7 @@ test('failover: a dead first candidate is skipped, -d says which proxy was used 
 test('failover: a candidate that accepts and never answers is given up after -w, then the next is used', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
   const silent = await startRecordingPeer([{ hang: true }], { t });
-  const good = await startSocks5Server();
-  t.after(() => good.server.close());
+  const good = await startFakeProxy('socks5', {}, { t });
   const r = await runConnect(['-w', '1', '-S', `127.0.0.1:${silent.port},127.0.0.1:${good.port}`, '127.0.0.1', String(target.port)]);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);
   assert.ok(r.durationMs >= 900 && r.durationMs < 3000, `took ${r.durationMs} ms`);
@@ -71,8 +66,7 @@ test('failover: every candidate failing is one error line naming each', async ()
 
 test('-k 30: TCP keepalive is on for the proxy connection', { skip: requireBinary('ss') }, async (t) => {
   const target = await bannerServer(BANNER, { t });
-  const socks = await startSocks5Server();
-  t.after(() => socks.server.close());
+  const socks = await startFakeProxy('socks5', {}, { t });
   const run = spawnConnect(['-k', '30', '-S', `127.0.0.1:${socks.port}`, '127.0.0.1', String(target.port)], { stdin: 'keep-open', stdout: 'stream' });
   await new Promise((resolve) => run.child.stdout!.once('data', resolve));
   const sockets = execFileSync('ss', ['-tno', 'state', 'established', `dport = :${socks.port}`], { encoding: 'utf8' });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { chooseAuth, digestAuthorization, isStaleRetry, pickDigest, type Challenge } from '../../src/auth/digest.js';
-import { parseParams, startHttpsProxy, type HttpsProxy, type ProxyAuth } from '../helpers/https-proxy.js';
+import { parseParams, startFakeProxy, type FakeProxy, type ProxyAuth } from '../helpers/fake-proxy.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
 import { runConnect } from '../helpers/run.js';
 import { testCa } from '../helpers/test-ca.js';
@@ -15,13 +15,13 @@ const BANNER = 'SSH-2.0-digest-test\r\n';
 const USER = 'alice';
 const PASSWORD = 'pa"ss wörd';
 let target: RecordingPeer;
-const proxies: HttpsProxy[] = [];
+const proxies: FakeProxy[] = [];
 
 before(async () => { target = await bannerServer(BANNER); });
 after(async () => { await Promise.all([target.close(), ...proxies.map((p) => p.close())]); });
 
-async function proxyWith(auth: Partial<ProxyAuth>): Promise<HttpsProxy> {
-  const p = await startHttpsProxy({ auth: { user: USER, password: PASSWORD, offer: ['Digest-MD5'], ...auth } });
+async function proxyWith(auth: Partial<ProxyAuth>): Promise<FakeProxy> {
+  const p = await startFakeProxy('http', { auth: { user: USER, password: PASSWORD, offer: ['Digest-MD5'], ...auth } });
   proxies.push(p);
   return p;
 }
@@ -80,7 +80,7 @@ test('Digest without qop (RFC 2069 form) is accepted', async () => {
 test('MD5, SHA-256 and Basic offered: SHA-256 Digest is used', async () => {
   const p = await proxyWith({ offer: ['Basic', 'Digest-MD5', 'Digest-SHA-256'] });
   assert.equal((await authenticate(p.port)).status, 200);
-  const sent = String(p.requests[1]!.headers['proxy-authorization']);
+  const sent = String(p.requests[1]!.headers!['proxy-authorization']);
   assert.match(sent, /algorithm=SHA-256/);
 });
 
@@ -102,7 +102,7 @@ test('a wrong password is refused (and not retried as stale)', async () => {
 
 // ---- the CLI: -x http(s)://user@proxy, password from HTTP_PROXY_PASSWORD
 
-async function cli(p: HttpsProxy, password = PASSWORD, env: Record<string, string> = {}) {
+async function cli(p: FakeProxy, password = PASSWORD, env: Record<string, string> = {}) {
   const scheme = p.url.startsWith('https') ? 'https' : 'http';
   return runConnect(['-x', `${scheme}://${USER}@127.0.0.1:${p.port}`, '127.0.0.1', String(target.port)], { env: { HTTP_PROXY_PASSWORD: password, ...env } });
 }
@@ -115,7 +115,7 @@ for (const algo of ['MD5', 'SHA-256'] as const) {
     assert.equal(r.code, 0);
     assert.ok(!r.stderr.includes(PASSWORD));
     assert.deepEqual(p.requests.map((q) => `${q.auth}/${q.scheme ?? ''}`), ['none/', 'ok/Digest']);
-    assert.match(String(p.requests[1]!.headers['proxy-authorization']), new RegExp(`algorithm=${algo},`));
+    assert.match(String(p.requests[1]!.headers!['proxy-authorization']), new RegExp(`algorithm=${algo},`));
   });
 }
 
@@ -124,7 +124,7 @@ test('CLI: stale nonce retried once without asking again; -d shows no secret', a
   const r = await runConnect(['-d', '-x', `http://${USER}@127.0.0.1:${p.port}`, '127.0.0.1', String(target.port)], { env: { HTTP_PROXY_PASSWORD: PASSWORD } });
   assert.equal(r.stdout.toString(), BANNER, r.stderr);
   assert.deepEqual(p.requests.map((q) => q.auth), ['none', 'stale', 'ok']);
-  const response = /response="([0-9a-f]+)"/.exec(String(p.requests[2]!.headers['proxy-authorization']))![1]!;
+  const response = /response="([0-9a-f]+)"/.exec(String(p.requests[2]!.headers!['proxy-authorization']))![1]!;
   assert.ok(!r.stderr.includes(PASSWORD) && !r.stderr.includes(response), r.stderr);
 });
 
@@ -138,7 +138,7 @@ test('CLI: wrong password: exit 1, "authentication failed", no second try', asyn
 });
 
 test('CLI: Digest to an https proxy (TLS + Digest)', async () => {
-  const p = await startHttpsProxy({ tls: true, auth: { user: USER, password: PASSWORD, offer: ['Digest-SHA-256'] } });
+  const p = await startFakeProxy('https', { auth: { user: USER, password: PASSWORD, offer: ['Digest-SHA-256'] } });
   proxies.push(p);
   const r = await cli(p, PASSWORD, { NODE_EXTRA_CA_CERTS: testCa().caFile });
   assert.equal(r.stdout.toString(), BANNER, r.stderr);

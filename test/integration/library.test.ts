@@ -11,7 +11,7 @@ import { openTunnel, toTunnelConfig } from '../../src/api.js';
 import { TunnelAgent } from '../../src/agent.js';
 import { ConnectError } from '../../src/errors.js';
 import type { Candidate, ProxyServer } from '../../src/config/types.js';
-import { startSocks5Server } from '../demo/socks5-server.js';
+import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
 
 /** Every candidate here is a proxy (no direct:// in these configs). */
@@ -21,14 +21,14 @@ const asProxy = (c: Candidate): ProxyServer => {
 };
 
 const BANNER = 'SSH-2.0-library-test\r\n';
-let socks: Awaited<ReturnType<typeof startSocks5Server>>;
+let socks: FakeProxy;
 let sshd: RecordingPeer;
 let web: Server;
 let webPort: number;
 let proxyUrl: string;
 
 before(async () => {
-  socks = await startSocks5Server({ userPass: { user: 'lib', password: 'p@ss:word' } });
+  socks = await startFakeProxy('socks5', { auth: { user: 'lib', password: 'p@ss:word' } });
   proxyUrl = `socks5h://lib:${encodeURIComponent('p@ss:word')}@127.0.0.1:${socks.port}`;
   sshd = await bannerServer(BANNER, { then: 'echo' });
   web = createServer((req, res) => res.end(`hello ${req.url}`));
@@ -37,7 +37,7 @@ before(async () => {
   webPort = (web.address() as { port: number }).port;
 });
 after(async () => {
-  socks.server.close();
+  await socks.close();
   web.close();
   await sshd.close();
 });

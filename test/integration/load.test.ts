@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { startSocks5Server } from '../demo/socks5-server.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 import { spawnConnect } from '../helpers/run.js';
 import { expectedSha256, randomStream, sha256, startTarget } from '../helpers/tcp.js';
 
@@ -17,9 +17,7 @@ const RSS_LIMIT = 64 * 1024 * 1024;
 const listen = (handler: (s: net.Socket) => void, t: { after(fn: () => unknown): void }) => startTarget(t, handler);
 
 async function socks5(t: { after(fn: () => unknown): void }): Promise<number> {
-  const { server, port } = await startSocks5Server();
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  return port;
+  return (await startFakeProxy('socks5', {}, { t })).port;
 }
 
 function rssOf(pid: number): number | undefined {

@@ -4,7 +4,7 @@
 // success or failure; a password on the command line draws a warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSocks5Server } from '../demo/socks5-server.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 import { bannerServer, httpAuthScript, startRecordingPeer } from '../helpers/peers.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
 
@@ -34,8 +34,7 @@ function assertNoSecret(r: RunResult, password = PASSWORD): void {
 }
 
 test('-dd with SOCKS5 user/password (SOCKS5_PASSWD): relayed, password never shown', async (t) => {
-  const { server, port } = await startSocks5Server({ userPass: { user: USER, password: PASSWORD } });
-  t.after(() => server.close());
+  const { port } = await startFakeProxy('socks5', { auth: { user: USER, password: PASSWORD } }, { t });
   const target = await bannerServer(BANNER, { t, then: 'echo' });
   const r = await runConnect(['-dd', '-S', `${USER}@127.0.0.1:${port}`, '127.0.0.1', String(target.port)], {
     env: { SOCKS5_PASSWD: PASSWORD }, stdin: Buffer.from('client data\n'),
@@ -48,8 +47,7 @@ test('-dd with SOCKS5 user/password (SOCKS5_PASSWD): relayed, password never sho
 });
 
 test('-dd with a wrong SOCKS5 password: fails, password never shown', async (t) => {
-  const { server, port } = await startSocks5Server({ userPass: { user: USER, password: 'another-one' } });
-  t.after(() => server.close());
+  const { port } = await startFakeProxy('socks5', { auth: { user: USER, password: 'another-one' } }, { t });
   const r = await runConnect(['-dd', '-S', `${USER}@127.0.0.1:${port}`, '127.0.0.1', '22'], { env: { SOCKS5_PASSWD: PASSWORD } });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /authentication failed|rejected/i);
@@ -80,8 +78,7 @@ test('-dd with HTTP Basic rejected twice: fails, password never shown', async (t
 });
 
 test('a password in -x draws a warning that does not repeat it', async (t) => {
-  const { server, port } = await startSocks5Server({ userPass: { user: USER, password: PASSWORD } });
-  t.after(() => server.close());
+  const { port } = await startFakeProxy('socks5', { auth: { user: USER, password: PASSWORD } }, { t });
   const target = await bannerServer(BANNER, { t });
   const r = await runConnect(['-d', '-x', `socks5h://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`, '127.0.0.1', String(target.port)]);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);

@@ -11,21 +11,20 @@ import type { Duplex } from 'node:stream';
 import { startTls } from '../../src/transport/tls.js';
 import { ConnectError } from '../../src/errors.js';
 import type { ProxyServer } from '../../src/config/types.js';
-import { startHttpsProxy, type HttpsProxy } from '../helpers/https-proxy.js';
+import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.js';
 import { testCa } from '../helpers/test-ca.js';
 import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
 import { REPO_ROOT, runConnect, runProcess } from '../helpers/run.js';
-import { startSocks5Server } from '../demo/socks5-server.js';
 import { openTunnel } from '../../src/api.js';
 
 const BANNER = 'SSH-2.0-tls-test\r\n';
-let proxy: HttpsProxy;
-let wrongName: HttpsProxy;
+let proxy: FakeProxy;
+let wrongName: FakeProxy;
 let target: RecordingPeer;
 
 before(async () => {
-  proxy = await startHttpsProxy({ tls: true });
-  wrongName = await startHttpsProxy({ tls: testCa().wrongName });
+  proxy = await startFakeProxy('https');
+  wrongName = await startFakeProxy('https', {}, { tls: testCa().wrongName });
   target = await bannerServer(BANNER);
 });
 after(async () => {
@@ -213,8 +212,7 @@ test('CLI --insecure: the same untrusted proxy is used', async () => {
 });
 
 test('chain: TLS to the https proxy runs over a SOCKS5 tunnel (a Duplex, not a socket)', async (t) => {
-  const socks = await startSocks5Server();
-  t.after(() => socks.server.close());
+  const socks = await startFakeProxy('socks5', {}, { t });
   const before = proxy.servernames.length;
   const r = await runConnect(['-x', `socks5://127.0.0.1:${socks.port}`, '-x', `https://localhost:${proxy.port}`, '127.0.0.1', String(target.port)],
     { env: { NODE_EXTRA_CA_CERTS: testCa().caFile } });
