@@ -15,6 +15,7 @@ import { writeSync } from 'node:fs';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ConnectError, describeError } from './errors.js';
 import { hex, logger } from './log.js';
+import { canUseUserBuffer, plainHandle, useUserBuffer, type OnRead } from './transport/user-buffer.js';
 
 const log = logger('relay');
 const dataLog = logger('data');
@@ -168,38 +169,15 @@ function quietJit(): void {
   }
 }
 
-// --- one reused read buffer (node:net `onread`, adopted by an open socket) ---
-
-interface UserBufferSlots {
-  buffer: symbol;
-  callback: symbol;
-  generator: symbol;
-}
-
-type OnRead = (nread: number, buf: Buffer) => boolean;
-
-interface AdoptableSocket {
-  _handle?: { useUserBuffer?: (buf: Uint8Array) => void; fd?: number; constructor?: { name?: string } } | null;
-  encrypted?: boolean;
-  resume(): void;
-  [slot: symbol]: unknown;
-}
-
-let slots: UserBufferSlots | null | undefined;
+// --- one reused read buffer (node:net `onread`, see src/transport/user-buffer.ts) ---
 
 /**
- * node:net reads into a caller's buffer when a socket is created with
- * `onread`; this switches an already open TCP or pipe socket to that mode
- * (the same fields the constructor sets). Returns undefined when the stream
- * is not such a socket or this Node lays sockets out differently.
+ * Reads an open TCP or pipe socket into one reused buffer. Returns
+ * undefined when the stream is not such a socket or this Node lays sockets
+ * out differently.
  */
 function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump | undefined {
-  const socket = source as unknown as AdoptableSocket;
-  const handle = plainHandle(source);
-  if (!handle || typeof handle.useUserBuffer !== 'function') return undefined;
-  const found = (slots ??= findSlots(socket));
-  if (!found) return undefined;
-
+  if (!canUseUserBuffer(source)) return undefined;
   const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
   const fd = directFd(sink);
   let stopped = false;
@@ -207,7 +185,7 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   const afterWrite = () => {
     if (!waiting || stopped || sink.writableLength > 0) return;
     waiting = false;
-    socket.resume();
+    source.resume();
   };
   const onRead: OnRead = (nread, buf) => {
     if (stopped) return false;
@@ -224,11 +202,8 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
     waiting = true; // the sink still holds `buf`: read again once it lets go
     return false;
   };
-  socket[found.buffer] = buffer;
-  socket[found.callback] = onRead;
-  socket[found.generator] = null;
-  handle.useUserBuffer(buffer);
-  socket.resume();
+  useUserBuffer(source, buffer, onRead);
+  source.resume();
   return { stop: () => { stopped = true; } };
 }
 
@@ -246,15 +221,6 @@ function directFd(sink: Writable): number {
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
 
-/** The libuv handle of a plain (not TLS) TCP or pipe socket; undefined for any other stream. */
-function plainHandle(stream: Readable | Writable): NonNullable<AdoptableSocket['_handle']> | undefined {
-  const socket = stream as unknown as AdoptableSocket;
-  const handle = socket._handle;
-  if (!handle || socket.encrypted) return undefined;
-  const kind = handle.constructor?.name;
-  return kind === 'TCP' || kind === 'Pipe' ? handle : undefined;
-}
-
 /** Bytes write(2) took; 0 when it took none (EAGAIN: the socket is full) or failed (the stream reports it). */
 function tryWrite(fd: number, chunk: Buffer): number {
   try {
@@ -262,13 +228,4 @@ function tryWrite(fd: number, chunk: Buffer): number {
   } catch {
     return 0;
   }
-}
-
-function findSlots(socket: AdoptableSocket): UserBufferSlots | null {
-  const bySymbol = new Map(Object.getOwnPropertySymbols(socket).map((s) => [s.description, s]));
-  const buffer = bySymbol.get('kBuffer');
-  const callback = bySymbol.get('kBufferCb');
-  const generator = bySymbol.get('kBufferGen');
-  if (!buffer || !callback || !generator) return null;
-  return { buffer, callback, generator };
 }

@@ -1,30 +1,49 @@
 /**
- * Reads a proxy handshake off a connected stream, exactly as many bytes as
- * each step needs. When the handshake is done, `release()` puts back every
- * byte that came after the final reply (an SSH server speaks first, so its
- * banner often shares a packet with the proxy's reply), leaving the stream
- * paused for the relay.
+ * Reads a proxy handshake off a connected stream, never past what the
+ * current step needs.
+ *
+ * On a plain TCP or pipe socket every read(2) goes into a buffer sized to
+ * what the step may still take (node:net's `onread` mode, switched on for
+ * the open socket), so the kernel keeps every byte after the proxy's final
+ * reply: an SSH server's banner (which often shares a packet with that
+ * reply) stays for whoever gets the socket next, the relay or, with -F,
+ * ssh itself. Any other stream (TLS) is read chunk by chunk, and the bytes
+ * past the reply are put back at release().
+ *
+ * Work is linear in the bytes received: each byte is copied once into the
+ * step's buffer (which grows by doubling) and scanned once for a delimiter,
+ * plus the delimiter's length at each chunk boundary.
  */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
+import { type ExactSocket, exactSocket } from './exact-socket.js';
+import { type Step, delimitedStep, fixedStep } from './steps.js';
 
 interface Pending {
-  want: (buffered: Buffer) => number; // bytes to take, or -1 for "not yet"
+  step: Step;
   resolve: (bytes: Buffer) => void;
   reject: (err: Error) => void;
 }
 
 export class HandshakeReader {
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Bytes received but not yet taken by a step (stream mode; exact mode only before the first step). */
+  private stash: Buffer[] = [];
+  private stashed = 0;
   private pending: Pending | undefined;
   private failure: Error | undefined;
-  private readonly onData = (chunk: Buffer) => this.push(chunk);
+  private readonly exact: ExactSocket | undefined;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
   private readonly onEnd = () => this.fail(this.closedError());
   private readonly onError = (err: Error) => this.fail(this.socketError(err));
 
   /** `peer` names the other side in errors, e.g. "SOCKS5 proxy 10.0.0.1:1080". */
   constructor(private readonly stream: Duplex, private readonly peer: string, private readonly maxBuffered = 64 * 1024) {
-    stream.on('data', this.onData);
+    this.exact = exactSocket(stream);
+    if (this.exact) {
+      this.exact.attach({ room: () => this.room(), receive: this.onData });
+    } else {
+      stream.on('data', this.onData);
+    }
     stream.on('end', this.onEnd);
     stream.on('close', this.onEnd);
     stream.on('error', this.onError);
@@ -32,79 +51,105 @@ export class HandshakeReader {
 
   /** Exactly `n` bytes. */
   read(n: number): Promise<Buffer> {
-    return this.take((b) => (b.length >= n ? n : -1));
+    return this.take(fixedStep(n));
   }
 
-  /** Bytes up to and including the first of the `delimiters` found; fails past `limit` bytes. */
+  /** Bytes up to and including the first of the `delimiters` found (the earliest-ending match); fails past `limit` bytes. */
   readUntil(delimiters: string | readonly string[], limit: number, what: string): Promise<Buffer> {
     const delims = (typeof delimiters === 'string' ? [delimiters] : delimiters).map((d) => Buffer.from(d, 'latin1'));
-    return this.take((b) => {
-      const end = firstEnd(b, delims);
-      if (end >= 0 && end <= limit) return end;
-      if (b.length >= limit) throw new ConnectError('PROXY_PROTOCOL', `${this.peer} sent ${what} longer than ${limit} bytes`);
-      return -1;
-    });
+    const tooLong = () => new ConnectError('PROXY_PROTOCOL', `${this.peer} sent ${what} longer than ${limit} bytes`);
+    return this.take(delimitedStep(delims, limit, tooLong));
   }
 
   /**
    * Stop reading; put unread bytes back. The stream is left as a fresh one
    * is: nothing flows until its consumer attaches ('data', pipe, read).
+   * With exact reads there is nothing to put back, and a byte read past the
+   * last step is an error: with -F the socket leaves this process and such a
+   * byte would be lost.
    */
   release(): Duplex {
+    if (this.exact && this.stashed > 0) {
+      throw new ConnectError('PROXY_PROTOCOL', `${this.peer}: read ${this.stashed} bytes past the final reply (a bug: reads must be exact)`);
+    }
     this.detach();
     this.stream.pause();
-    if (this.buffered.length > 0) this.stream.unshift(this.buffered);
-    this.buffered = Buffer.alloc(0);
+    for (const chunk of this.stash.reverse()) this.stream.unshift(chunk);
+    this.stash = [];
+    this.stashed = 0;
     (this.stream as { readableFlowing: boolean | null }).readableFlowing = null;
     return this.stream;
   }
 
   /** Stop reading without putting buffered bytes back (the stream is being abandoned). */
   detach(): void {
-    this.stream.off('data', this.onData);
+    if (this.exact) this.exact.detach();
+    else this.stream.off('data', this.onData);
     this.stream.off('end', this.onEnd);
     this.stream.off('close', this.onEnd);
     this.stream.off('error', this.onError);
   }
 
-  private take(want: Pending['want']): Promise<Buffer> {
+  private take(step: Step): Promise<Buffer> {
     if (this.pending) throw new Error('HandshakeReader: overlapping reads');
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.pending = { want, resolve, reject };
-      this.stream.resume();
-      this.settle();
+      const ready = step.result();
+      if (ready) return resolve(ready);
+      this.pending = { step, resolve, reject };
+      this.drainStash();
+      if (this.pending) this.stream.resume();
     });
   }
 
-  private push(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    if (!this.pending && this.buffered.length > this.maxBuffered) {
-      this.fail(new ConnectError('PROXY_PROTOCOL', `${this.peer} sent more than ${this.maxBuffered} unexpected bytes`));
-      return;
-    }
-    this.settle();
+  /** What the next read(2) may take: the current step's room, or one byte when no step waits. */
+  private room(): number {
+    return this.pending?.step.room() ?? 0;
   }
 
-  private settle(): void {
+  /**
+   * Bytes for the current step; what it leaves goes to the stash. An exact
+   * read's chunk is a view of a reused buffer (copied when kept); chunks
+   * from the stream or the stash are ours (kept as views).
+   */
+  private receive(chunk: Buffer, fromStash = false): void {
+    if (this.failure) return;
+    const owned = fromStash || !this.exact;
     const pending = this.pending;
-    if (!pending) {
-      this.stream.pause();
-      return;
-    }
-    let n: number;
+    if (!pending) return this.keep(chunk, owned, fromStash);
+    let used: number;
     try {
-      n = pending.want(this.buffered);
+      used = pending.step.accept(chunk);
     } catch (err) {
-      this.fail(err as Error);
-      return;
+      return this.fail(err as Error);
     }
-    if (n < 0) return;
-    const bytes = this.buffered.subarray(0, n);
-    this.buffered = this.buffered.subarray(n);
+    if (used < chunk.length) this.keep(chunk.subarray(used), owned, fromStash);
+    const bytes = pending.step.result();
+    if (bytes === undefined) return;
     this.pending = undefined;
     this.stream.pause();
     pending.resolve(bytes);
+  }
+
+  /** Bytes no step asked for yet, in arrival order (a stash leftover goes back in front), bounded. */
+  private keep(chunk: Buffer, owned: boolean, front: boolean): void {
+    const kept = owned ? chunk : Buffer.from(chunk);
+    if (front) this.stash.unshift(kept);
+    else this.stash.push(kept);
+    this.stashed += chunk.length;
+    this.stream.pause();
+    if (this.stashed > this.maxBuffered) {
+      this.fail(new ConnectError('PROXY_PROTOCOL', `${this.peer} sent more than ${this.maxBuffered} unexpected bytes`));
+    }
+  }
+
+  /** A new step first takes what earlier chunks left over. */
+  private drainStash(): void {
+    while (this.pending && !this.failure && this.stash.length > 0) {
+      const chunk = this.stash.shift()!;
+      this.stashed -= chunk.length;
+      this.receive(chunk, true);
+    }
   }
 
   private fail(err: Error): void {
@@ -125,16 +170,6 @@ export class HandshakeReader {
   private closedError(): ConnectError {
     return new ConnectError('PROXY_PROTOCOL', `${this.peer} closed the connection during the handshake`);
   }
-}
-
-/** Where the earliest-ending delimiter match ends in `b`, or -1. */
-function firstEnd(b: Buffer, delims: readonly Buffer[]): number {
-  let best = -1;
-  for (const d of delims) {
-    const at = b.indexOf(d);
-    if (at >= 0 && (best < 0 || at + d.length < best)) best = at + d.length;
-  }
-  return best;
 }
 
 /**
