@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'AUTH'             // authentication failed or no acceptable method
   | 'NO_PASSWORD'      // a password is needed and none can be asked for
   | 'RELAY'            // fault while relaying
-  | 'PAC';             // proxy auto-config: fetching, running or reading the script failed
+  | 'PAC'              // proxy auto-config: fetching, running or reading the script failed
+  | 'FDPASS';          // -F cannot hand the socket over here (stdout, TLS hop, platform, Node)
 
 /** The one error type of connect: a code, and a message fit for one stderr line. */
 export class ConnectError extends Error {

@@ -45,14 +45,14 @@ export function usageText(programName: string): string {
     '          [-T proxy-server[:port]]\n' +
     '          [-c telnet-proxy-command]\n' +
     '          host port\n' +
-    '  also:   [-D] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]\n' +
+    '  also:   [-D] [-F] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]\n' +
     '          [-x proxy-url]... [-k keepalive-secs] [--insecure] [--help] [--version]\n'
   );
 }
 
 class ArgError extends Error {}
 
-const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-V', '--insecure', '--help', '--version'];
+const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-F', '-V', '--insecure', '--help', '--version'];
 const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k'];
 const METHOD_OF: Record<string, Method> = { n: 'direct', s: 'socks', S: 'socks', h: 'http', H: 'http', t: 'telnet', T: 'telnet' };
 
@@ -155,7 +155,7 @@ export function simpleTokens(argv: readonly string[]): Tokens | undefined {
 function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArgs {
   const o: OptionArgs = {
     method: 'direct', methodExplicit: false, socksVersion: 5, debugLevel: 0,
-    localNets: false, proxyUrls: [], insecure: false,
+    localNets: false, proxyUrls: [], insecure: false, fdpass: false,
   };
   let hold = false;
   for (const { name, value } of events) {
@@ -171,6 +171,7 @@ function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArg
       case '5': o.socksVersion = 5; break;
       case 'd': o.debugLevel++; break;
       case 'D': o.localNets = true; break;
+      case 'F': o.fdpass = true; break;
       case 'insecure': o.insecure = true; break;
       case 'R': o.resolve = v; break;
       case 'a': o.socks5Auth = v; break;

@@ -25,7 +25,7 @@ const log = logger('main');
 /** How the CLI ended: its exit status, and whether a stdio session relayed everything. */
 export interface Outcome {
   code: number;
-  /** The relay finished: every byte reached stdout's kernel buffer (see run()). */
+  /** The session is over: the relay finished (every byte reached stdout's kernel buffer) or -F passed the socket (see run()). */
   relayed: boolean;
 }
 
@@ -54,6 +54,7 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
   for (const warning of config.warnings) process.stderr.write(`${programName}: ${warning}\n`);
   logConfig(config);
   config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
+  if (config.fdpass) return passToSsh(config);
   if (config.listen) {
     validateTunnel(config.tunnel); // fail now, not when the first client arrives
     return done(await (await import('./listen.js')).serveLocal(config.tunnel, config.listen));
@@ -77,6 +78,15 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<Outcome> {
   await relay(tunnel, stdin, stdout);
   tunnel.destroy();
   stdin.destroy();
+  return { code: 0, relayed: true };
+}
+
+/** -F: negotiate the route, hand the socket to ssh, exit (ssh waits for that). */
+async function passToSsh(config: CliConfig): Promise<Outcome> {
+  const { prepareFdPass } = await import('./fdpass.js');
+  const send = prepareFdPass(config); // every refusal before connecting
+  const tunnel = await open(config.tunnel);
+  await send(tunnel);
   return { code: 0, relayed: true };
 }
 

@@ -34,6 +34,7 @@ export const OPTIONS: readonly OptionDoc[] = [
   { flags: '--insecure', description: 'Do not verify the certificate of an https:// proxy.' },
   { flags: '-d', description: 'Report progress on stderr; -dd also dumps relayed data in hex. Passwords and credentials are never shown.' },
   { flags: '-D', description: 'Add every local network (interface address/mask) to the direct list.' },
+  { flags: '-F', description: 'Hand the connected socket to ssh instead of relaying (ssh_config: ProxyUseFdpass yes): once the whole route is negotiated, the socket is passed over stdout and connect exits, so no process stays in the data path. Not with -p/-P or an https:// hop (the TLS session would stay in this process); stdout must be the unix socket ssh gives its proxy command.' },
   { flags: '-V', description: 'Print name and version on stderr and exit.' },
   { flags: '--version', description: 'Print name and version on stdout and exit.' },
   { flags: '--help', description: 'Print usage and this option list on stdout and exit. (-h is connect.c\'s HTTP proxy flag.)' },

@@ -83,6 +83,7 @@ export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
     },
     debugLevel: args.debugLevel,
     ...(args.listen && { listen: { ...args.listen } }),
+    ...(args.fdpass && { fdpass: true }),
     ...(askpass !== undefined && { askpass }),
     warnings: core.warnings,
   };

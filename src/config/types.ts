@@ -107,6 +107,8 @@ export interface CliConfig {
   debugLevel: number;
   /** -p / -P: serve a local port instead of stdin/stdout. */
   listen?: ListenConfig;
+  /** -F: pass the connected socket to ssh (ProxyUseFdpass) instead of relaying. */
+  fdpass?: boolean;
   /** SSH_ASKPASS from env or rc (the askpass program), if any. */
   askpass?: string;
   /** Non-fatal problems found while reading config (rc lines, ...), for stderr. */
@@ -139,6 +141,8 @@ export interface OptionArgs {
   keepAliveSecs?: number;
   /** --insecure: do not verify https proxy certificates. */
   insecure: boolean;
+  /** -F: hand the connected socket to ssh (ProxyUseFdpass). */
+  fdpass: boolean;
 }
 
 export interface ParsedArgs extends OptionArgs {

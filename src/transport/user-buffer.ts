@@ -8,6 +8,7 @@
  * buffer `next()` gave last. Used by the handshake reader (exact reads) and
  * the relay (one reused buffer per direction).
  */
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 
 export type OnRead = (nread: number, buffer: Buffer) => boolean;
@@ -65,4 +66,9 @@ function findSlots(socket: SocketFields): Slots | undefined {
   const generator = bySymbol.get('kBufferGen');
   if (buffer && callback && generator) slots = { buffer, callback, generator };
   return slots;
+}
+
+/** Whether this Node's sockets have the fields useUserBuffer() sets. */
+export function userBufferSupported(): boolean {
+  return findSlots(new Socket() as unknown as SocketFields) !== undefined;
 }
