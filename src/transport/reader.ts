@@ -72,7 +72,7 @@ export class HandshakeReader {
     if (this.exact && this.stashed > 0) {
       throw new ConnectError('PROXY_PROTOCOL', `${this.peer}: read ${this.stashed} bytes past the final reply (a bug: reads must be exact)`);
     }
-    this.detach();
+    this.unhook();
     this.stream.pause();
     for (const chunk of this.stash.reverse()) this.stream.unshift(chunk);
     this.stash = [];
@@ -81,8 +81,18 @@ export class HandshakeReader {
     return this.stream;
   }
 
-  /** Stop reading without putting buffered bytes back (the stream is being abandoned). */
+  /**
+   * Let go of a stream being abandoned (a refusal, a failed step): what it
+   * still sends is read and dropped, so that the peer's close ends it, and
+   * its errors are ignored (its owner destroys it, possibly with an error).
+   */
   detach(): void {
+    this.unhook();
+    this.stream.on('error', ignore);
+    this.stream.resume();
+  }
+
+  private unhook(): void {
     if (this.exact) this.exact.detach();
     else this.stream.off('data', this.onData);
     this.stream.off('end', this.onEnd);
@@ -171,6 +181,8 @@ export class HandshakeReader {
     return new ConnectError('PROXY_PROTOCOL', `${this.peer} closed the connection during the handshake`);
   }
 }
+
+const ignore = () => {};
 
 /**
  * Runs one handshake over `stream`: the stream as release() leaves it when
