@@ -21,7 +21,7 @@ import { fstatSync, readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { logger } from '../log.js';
-import type { CliConfig } from '../config/types.js';
+import type { CliConfig, ProxyServer } from '../config/types.js';
 import { plainHandle, userBufferSupported } from '../transport/user-buffer.js';
 
 const log = logger('fdpass');
@@ -34,13 +34,14 @@ const NEEDS_FDPASS = '-F needs ssh\'s ProxyUseFdpass yes';
 /** Every refusal that can be known before connecting; returns the sender to use afterwards. */
 export function prepareFdPass(config: CliConfig): FdSender {
   if (config.listen) throw new ConnectError('USAGE', '-F cannot be combined with -p or -P (the socket goes to ssh, not to a local port)');
-  const tls = config.tunnel.hops.flatMap((h) => h.candidates).find((p) => p.kind === 'https');
+  const tls = config.tunnel.hops.flatMap((h) => h.candidates).find((c): c is ProxyServer => c.kind === 'https');
   if (tls) throw new ConnectError('FDPASS', `-F cannot pass a connection through an https:// proxy (${tls.host}): its TLS session would stay in this process`);
   if (process.platform === 'win32') throw new ConnectError('FDPASS', '-F: this platform cannot pass descriptors between processes');
   if (!isUnixSocket(1)) throw new ConnectError('FDPASS', `${NEEDS_FDPASS} (stdout is not a unix socket)`);
   if (!userBufferSupported()) throw new ConnectError('FDPASS', `-F: this Node (${process.version}) cannot read the handshake exactly (node:net onread)`);
   const send = findSender();
   return async (tunnel) => {
+    if ((tunnel as { encrypted?: boolean }).encrypted) throw new ConnectError('FDPASS', '-F: the route ends in a TLS session (an https:// proxy), which cannot leave this process');
     const handle = plainHandle(tunnel);
     if (!handle || handle.constructor?.name !== 'TCP') throw new ConnectError('FDPASS', '-F: the route did not end in a plain TCP socket');
     if (tunnel.readableLength > 0) throw new ConnectError('FDPASS', `-F: ${tunnel.readableLength} bytes past the proxy's reply were read and would be lost`);
