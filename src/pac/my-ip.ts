@@ -42,14 +42,15 @@ function routeSource(type: 'udp4' | 'udp6', address: string): Promise<string | u
 
 /**
  * Pure: the routed addresses first, then interface addresses (IPv4 before
- * IPv6, link-local last); loopback, link-local routed answers and
- * duplicates dropped.
+ * IPv6, link-local last); loopback, unspecified (a probe with no route),
+ * link-local routed answers and duplicates dropped.
  */
 export function rankAddresses(routed: readonly string[], interfaces: InterfaceList): string[] {
   const listed = Object.values(interfaces).flatMap((list) => list ?? []).filter((i) => !i.internal);
   const linkLocal = (a: string) => /^fe80:/i.test(a) || a.startsWith('169.254.');
+  const unusable = (a: string) => a === '::' || a === '0.0.0.0' || a === '::1' || a.startsWith('127.');
   const byPreference = [
-    ...routed.filter((a) => !linkLocal(a) && a !== '::1' && !a.startsWith('127.')),
+    ...routed.filter((a) => !linkLocal(a) && !unusable(a)),
     ...listed.filter((i) => i.family === 'IPv4' && !linkLocal(i.address)).map((i) => i.address),
     ...listed.filter((i) => i.family === 'IPv6' && !linkLocal(i.address)).map((i) => i.address),
     ...listed.filter((i) => linkLocal(i.address)).map((i) => i.address),

@@ -43,6 +43,8 @@ export interface DnsServerOptions {
   hosts?: string[];
   port?: number;
   t?: Teardown;
+  /** Called with every question as it arrives. */
+  onQuery?: (q: DnsQuestion) => void;
 }
 
 const DEFAULT_DNS_HOSTS = ['127.0.0.153', '127.0.0.154', '127.0.0.155', '127.0.0.156'];
@@ -69,7 +71,11 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     }
     socket.on('error', () => { /* keep serving */ });
     socket.on('message', (msg, rinfo) => {
-      const reply = answer(msg, records, (q) => queries.push({ ...q, from: `${rinfo.address}:${rinfo.port}` }));
+      const reply = answer(msg, records, (q) => {
+        const question = { ...q, from: `${rinfo.address}:${rinfo.port}` };
+        queries.push(question);
+        opts.onQuery?.(question);
+      });
       if (reply) socket.send(reply, rinfo.port, rinfo.address);
     });
     let closing: Promise<void> | undefined;

@@ -17,7 +17,7 @@ test('myIpAddress candidates: the routed source first, then interfaces, loopback
     [['172.17.0.1'], ['172.17.0.1', '10.20.0.5', 'fd00::5', 'fe80::1', '169.254.3.3']],
     [['10.20.0.5', 'fd00::5'], ['10.20.0.5', 'fd00::5', '172.17.0.1', 'fe80::1', '169.254.3.3']],
     [[], ['10.20.0.5', '172.17.0.1', 'fd00::5', 'fe80::1', '169.254.3.3']],
-    [['127.0.0.1', '::1', 'fe80::9'], ['10.20.0.5', '172.17.0.1', 'fd00::5', 'fe80::1', '169.254.3.3']],
+    [['127.0.0.1', '::1', 'fe80::9', '::', '0.0.0.0'], ['10.20.0.5', '172.17.0.1', 'fd00::5', 'fe80::1', '169.254.3.3']],
   ];
   for (const [routed, want] of rows) assert.deepEqual(rankAddresses(routed, interfaces), want, routed.join(','));
   assert.deepEqual(rankAddresses([], { lo: interfaces['lo'] } as InterfaceList), []);
