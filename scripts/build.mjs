@@ -61,6 +61,27 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * The PAC sandbox's libraries (QuickJS's JavaScript side, the Public Suffix
+ * List) are only needed when a PAC script is used: they are bundled into
+ * files of their own in dist/vendor/, and cli.cjs requires them from there
+ * on first use, so every other start neither reads nor deserialises them
+ * (test/bench/NOTES.md). They share no state with our code.
+ */
+const VENDORED = ['quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync', 'tldts'];
+const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
+const vendored = {
+  name: 'vendored-pac-libraries',
+  setup(build) {
+    const filter = new RegExp(`^(${VENDORED.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
+    build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = require(require('node:path').join(__dirname, 'vendor', ${JSON.stringify(vendorFile(args.path))}));`,
+    }));
+  },
+};
+
 const cli = await esbuild.build({
   ...common,
   entryPoints: [join(root, 'src/cli/main.ts')],
@@ -75,7 +96,7 @@ const cli = await esbuild.build({
   // pathToFileURL() would be paid up front (test/bench/NOTES.md).
   define: { 'import.meta': '__import_meta' },
   banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, vendored],
 });
 const cliText = cli.outputFiles[0].text;
 // What bin/connect.cjs relies on: no import(), and require() of node builtins
@@ -85,6 +106,17 @@ for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
   if (!builtinModules.includes(id.replace(/^node:/, '')) && id !== 'supports-color') {
     throw new Error(`dist/cli.cjs requires a non-builtin module at run time: ${id}`);
   }
+}
+for (const name of VENDORED) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [createRequire(import.meta.url).resolve(name)],
+    outfile: join(dist, 'vendor', vendorFile(name)),
+    format: 'cjs',
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta': '__import_meta' },
+    banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+  });
 }
 const buildId = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
 mkdirSync(dist, { recursive: true });
