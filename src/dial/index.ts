@@ -5,5 +5,5 @@ export { proxyDialer, type ProxyOptions } from './proxy.js';
 export { tlsDialer } from './tls.js';
 export { failoverDialer, DEFAULT_ATTEMPT_MS, type FailoverOptions } from './failover.js';
 export { bypassDialer } from './bypass.js';
-export { routeDialer } from './route.js';
+export { routeDialer, candidateDialer, type HopForward } from './route.js';
 export { Held, dialWithin } from './held.js';
