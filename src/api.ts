@@ -3,20 +3,22 @@
  *
  *   const sock = await openTunnel({ proxy: 'socks5h://user:pw@gw:1080', host: 'db', port: 22 });
  *
- * `proxy` is a URL (socks5, socks5h, socks4, socks4a, http, https), a
- * comma-separated failover list, or an array of those for a chain (first
+ * `proxy` is a URL (socks5, socks5h, socks4, socks4a, http, https, or
+ * direct:// for no proxy), a comma-separated failover list, or an array of those for a chain (first
  * hop first). It converts to the TunnelConfig that open.ts (and the CLI)
  * use; no environment or rc file is read here.
  */
 import type { Duplex } from 'node:stream';
 import { ConnectError } from './errors.js';
 import { open } from './open.js';
-import { parseProxyUrlList } from './config/spec.js';
+import { networkInterfaces } from 'node:os';
+import { parseCandidateList, type SpecContext } from './config/spec.js';
+import { evaluateCondition } from './config/roaming.js';
 import { makeProxyServer, type ServerSettings } from './config/server.js';
 import { stripBrackets } from './address.js';
 import { parseDirectList } from './config/direct.js';
 import { parseResolve } from './config/build.js';
-import type { PasswordSource, Socks5AuthMethod, TunnelConfig } from './config/types.js';
+import type { Candidate, PasswordSource, Socks5AuthMethod, TunnelConfig } from './config/types.js';
 
 export interface TunnelOptions {
   /** Proxy URL, `url1,url2` failover, or an array of those (a chain). Omitted or empty: direct. */
@@ -60,13 +62,23 @@ export function toTunnelConfig(o: TunnelOptions): TunnelConfig {
   const settings: ServerSettings = { user: '', insecure: o.insecure === true };
   if (resolved) settings.resolve = resolved.mode;
   if (o.socks5Auth) settings.socks5Auth = o.socks5Auth;
-  const hops = urls.filter((u) => u.trim() !== '').map((text) => ({
-    candidates: parseProxyUrlList(text, ctx).map((u) => makeProxyServer(u, settings)),
-  }));
+  const hops = urls.filter((u) => u.trim() !== '').map((text) => ({ candidates: candidates(text, ctx, settings) }));
   const config: TunnelConfig = { target: { host: stripBrackets(o.host), port: o.port }, hops, direct: o.noProxy ? parseDirectList(o.noProxy) : [] };
   if (resolved?.dnsServer) config.dnsServer = resolved.dnsServer;
   if (o.timeout !== undefined) config.timeoutMs = o.timeout;
   if (o.keepAlive !== undefined) config.keepAliveMs = o.keepAlive;
   if (o.getPassword) config.getPassword = o.getPassword;
   return config;
+}
+
+/** One hop's list: proxy URLs and `direct://`, `?localnet=` rules decided on this machine's interfaces now. */
+function candidates(text: string, ctx: SpecContext, settings: ServerSettings): Candidate[] {
+  const out: Candidate[] = [];
+  for (const entry of parseCandidateList(text, ctx)) {
+    if (entry.kind === 'auto') throw new ConnectError('CONFIG', "'auto' reads the environment: the library does not (pass the proxy URL)");
+    if (entry.when && !evaluateCondition(entry.when, networkInterfaces()).holds) continue;
+    out.push(entry.kind === 'direct' ? { kind: 'direct' } : makeProxyServer(entry.url, settings));
+  }
+  if (out.length === 0) throw new ConnectError('CONFIG', `no candidate of the proxy option applies on this network; add direct://`);
+  return out;
 }

@@ -52,9 +52,12 @@ export function usageText(programName: string): string {
 
 class ArgError extends Error {}
 
-const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-F', '-V', '--insecure', '--help', '--version'];
+const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-F', '-V', '--insecure', '--explain', '--explain-json', '--help', '--version'];
 const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k'];
 const METHOD_OF: Record<string, Method> = { n: 'direct', s: 'socks', S: 'socks', h: 'http', H: 'http', t: 'telnet', T: 'telnet' };
+
+/** `--explain=json` is the flag `--explain-json`; `--explain=text` is `--explain`. */
+const EXPLAIN_FORMS: Record<string, string> = { '--explain=json': '--explain-json', '--explain=text': '--explain' };
 
 export type Event = { name: string; value: string | undefined };
 
@@ -83,6 +86,7 @@ function commanderMessage(err: InstanceType<Commander['CommanderError']>): strin
 }
 
 export function parseArgs(argv: readonly string[], opts: ParseOptions): ParseResult {
+  argv = argv.map((a) => EXPLAIN_FORMS[a] ?? a);
   const tokens = simpleTokens(argv) ?? commanderTokens(argv, opts.programName);
   if ('kind' in tokens) return tokens;
   const { events, operands } = tokens;
@@ -164,6 +168,7 @@ function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArg
     if (method) {
       o.method = method;
       o.methodExplicit = true;
+      o.methodFlag = `-${name}`;
       if (value !== undefined) o.server = value;
     }
     switch (name) {
@@ -173,6 +178,8 @@ function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArg
       case 'D': o.localNets = true; break;
       case 'F': o.fdpass = true; break;
       case 'insecure': o.insecure = true; break;
+      case 'explain': o.explain = 'text'; break;
+      case 'explain-json': o.explain = 'json'; break;
       case 'R': o.resolve = v; break;
       case 'a': o.socks5Auth = v; break;
       case 'c': o.telnetCommand = v; break;

@@ -7,8 +7,8 @@
  */
 import { basename } from 'node:path';
 import { describeError } from '../errors.js';
-import { enableDebug, logger, shownUser } from '../log.js';
-import { formatEndpoint } from '../address.js';
+import { enableDebug, logger } from '../log.js';
+import { explanationLines } from '../config/explain.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
 import type { Duplex, Writable } from 'node:stream';
@@ -50,8 +50,9 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
       return done(1);
   }
   const config = loadConfig(parsed.args);
-  enableDebug(config.debugLevel);
   for (const warning of config.warnings) process.stderr.write(`${programName}: ${warning}\n`);
+  if (parsed.args.explain) return printExplanation(config, parsed.args.explain);
+  enableDebug(config.debugLevel);
   logConfig(config);
   config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
   if (config.fdpass) return passToSsh(config);
@@ -101,18 +102,17 @@ function lazyPasswordSource(askpass: string | undefined): PasswordSource {
   };
 }
 
+/** -d: the same decision --explain prints, at the start of the session. */
 function logConfig(config: CliConfig): void {
   if (!log.enabled) return;
-  const { target, hops } = config.tunnel;
-  log('target %s', formatEndpoint(target));
-  if (config.tunnel.pac) log('method PAC %s (%s)', config.tunnel.pac.source, config.tunnel.pac.from);
-  else if (hops.length === 0) log('method DIRECT');
-  for (const hop of hops) {
-    for (const p of hop.candidates) {
-      if (p.kind === 'direct') log('candidate DIRECT');
-      else log('proxy %s %s user=%s resolve=%s', p.kind, formatEndpoint(p), p.user === undefined ? '-' : shownUser(p.user), p.resolve);
-    }
-  }
+  for (const line of explanationLines(config.explanation)) log('%s', line);
+}
+
+/** --explain: the route and where each setting came from, on stdout (there is no tunnel); nothing is connected. */
+function printExplanation(config: CliConfig, format: 'text' | 'json'): Outcome {
+  const text = format === 'json' ? JSON.stringify(config.explanation, null, 2) : explanationLines(config.explanation).join('\n');
+  process.stdout.write(`${text}\n`);
+  return done(0);
 }
 
 /**

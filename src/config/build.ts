@@ -4,14 +4,16 @@
  * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
  */
 import { isIPv4 } from 'node:net';
-import { isIPv6Literal, stripBrackets } from '../address.js';
-import { ConnectError, type ErrorCode } from '../errors.js';
-import { isPacUrl, parsePacUrl } from '../pac/source.js';
-import { localNetworkRules, parseDirectList, type DirectRule, type NetworkInterfacesLike } from './direct.js';
-import { firstParam, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
-import { parseProxyUrlList, parseServerSpecList, type ProxyUrl, type ServerSpec } from './spec.js';
-import { makeProxyServer, type ServerSettings } from './server.js';
-import type { CliConfig, Hop, OptionArgs, PacConfig, ParsedArgs, ProxyServer, ResolveMode, Socks5AuthMethod } from './types.js';
+import { formatEndpoint, isIPv6Literal, stripBrackets, type Endpoint } from '../address.js';
+import { ConnectError } from '../errors.js';
+import { decidingRule, localNetworkRules, type NetworkInterfacesLike } from './direct.js';
+import { firstParam, firstParamWithOrigin, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
+import { decide, type ExplainedCandidate, type Explanation, type Setting } from './explain.js';
+import { cliSecretWarning, directList, explainServer, settingsFor, TABLE, type Core, type Kind } from './settings.js';
+import { parseServerCandidates, type ServerSpec } from './spec.js';
+import { makeProxyServer } from './server.js';
+import type { CliConfig, DirectCandidate, OptionArgs, ParsedArgs, ProxyServer, ResolveMode } from './types.js';
+import { envProxyUrls, urlCore } from './urls.js';
 
 export interface BuildInputs {
   env: Record<string, string | undefined>;
@@ -22,58 +24,15 @@ export interface BuildInputs {
   networkInterfaces?: NetworkInterfacesLike;
 }
 
-type Kind = 'socks5' | 'socks4' | 'http' | 'telnet';
-
-interface KindTable {
-  servers: string[];
-  port: number;
-  resolve: string[];
-  users: string[];
-  passwords: string[];
-  direct: string[];
-  missing: string;
-}
-
-/** The README's environment table (connect.c's getparam() names), one column per kind. */
-const TABLE: Record<Kind, KindTable> = {
-  socks5: {
-    servers: ['SOCKS5_SERVER', 'SOCKS_SERVER'], port: 1080, resolve: ['SOCKS5_RESOLVE', 'SOCKS_RESOLVE'],
-    users: ['SOCKS5_USER', 'SOCKS_USER', 'CONNECT_USER'],
-    passwords: ['SOCKS5_PASSWD', 'SOCKS5_PASSWORD', 'CONNECT_PASSWORD'],
-    direct: ['SOCKS5_DIRECT', 'SOCKS_DIRECT', 'CONNECT_DIRECT'], missing: 'Failed to determine SOCKS server.',
-  },
-  socks4: {
-    servers: ['SOCKS4_SERVER', 'SOCKS_SERVER'], port: 1080, resolve: ['SOCKS4_RESOLVE', 'SOCKS_RESOLVE'],
-    users: ['SOCKS4_USER', 'SOCKS_USER', 'CONNECT_USER'], passwords: [],
-    direct: ['SOCKS4_DIRECT', 'SOCKS_DIRECT', 'CONNECT_DIRECT'], missing: 'Failed to determine SOCKS server.',
-  },
-  http: {
-    servers: ['HTTP_PROXY'], port: 80, resolve: [], users: ['HTTP_PROXY_USER', 'CONNECT_USER'],
-    passwords: ['HTTP_PROXY_PASSWORD', 'CONNECT_PASSWORD'],
-    direct: ['HTTP_DIRECT', 'CONNECT_DIRECT'], missing: 'You must specify http proxy server',
-  },
-  telnet: {
-    servers: ['TELNET_PROXY'], port: 23, resolve: [], users: [], passwords: [],
-    direct: ['CONNECT_DIRECT'], missing: 'You must specify telnet proxy server',
-  },
-};
-
-interface Core {
-  hops: Hop[];
-  pac?: PacConfig;
-  direct: DirectRule[];
-  dnsServer?: string;
-  warnings: string[];
-}
-
 export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
   const params = makeParamLookup(inputs.env, inputs.rcFiles);
   const core = buildCore(args, inputs, params);
   const keepAliveMs = keepAlive(args, params);
   const askpass = params.get('SSH_ASKPASS');
+  const target = { host: stripBrackets(args.host), port: args.port };
   return {
     tunnel: {
-      target: { host: stripBrackets(args.host), port: args.port },
+      target,
       hops: core.hops,
       ...(core.pac && { pac: core.pac }),
       direct: core.direct,
@@ -86,7 +45,27 @@ export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
     ...(args.fdpass && { fdpass: true }),
     ...(askpass !== undefined && { askpass }),
     warnings: core.warnings,
+    explanation: explain(core, target, globalSettings(args, params, core, keepAliveMs)),
   };
+}
+
+function explain(core: Core, target: Endpoint, settings: Setting[]): Explanation {
+  const at = decidingRule(core.direct, target.host);
+  const matched = at < 0 ? undefined : { entry: core.directNotes[at]!.value, from: core.directNotes[at]!.from, direct: !core.direct[at]!.negative };
+  const e = { target: formatEndpoint(target), method: core.method, hops: core.hopNotes, direct: { entries: core.directNotes, ...(matched && { matched }) }, settings };
+  return { ...e, decision: decide(e) };
+}
+
+function globalSettings(o: OptionArgs, params: ParamLookup, core: Core, keepAliveMs: number | undefined): Setting[] {
+  const out: Setting[] = [
+    { name: 'timeout', value: o.timeoutSecs ? `${o.timeoutSecs} s per attempt` : 'none', from: o.timeoutSecs !== undefined ? '-w' : 'default' },
+    { name: 'keepalive', value: keepAliveMs === undefined ? 'off' : `${keepAliveMs / 1000} s`, from: o.keepAliveSecs !== undefined ? '-k' : params.origin('CONNECT_KEEPALIVE') ?? 'default' },
+  ];
+  if (core.dnsServer) out.push({ name: 'dns server', value: core.dnsServer, from: o.resolve !== undefined ? '-R' : 'SOCKS resolve setting' });
+  const askpass = params.origin('SSH_ASKPASS');
+  if (askpass) out.push({ name: 'askpass', value: params.get('SSH_ASKPASS')!, from: askpass });
+  if (o.listen) out.push({ name: o.listen.hold ? 'hold local port' : 'local port', value: formatEndpoint(o.listen), from: o.listen.hold ? '-P' : '-p' });
+  return out;
 }
 
 /**
@@ -102,14 +81,27 @@ function buildCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup): Cor
   const warnings = [...params.warnings];
   const cliResolve = o.resolve === undefined ? undefined : parseResolve(o.resolve);
   if (o.resolve !== undefined && !cliResolve) warnings.push(`ignoring unknown resolve method '${o.resolve}' (-R)`);
-  const urlText = o.proxyUrls.length > 0 ? o.proxyUrls : envProxyUrls(o, params);
-  const core = urlText.length > 0
-    ? urlCore(o, urlText, inputs, params, cliResolve?.dnsServer)
+  const urls = o.proxyUrls.length > 0 ? o.proxyUrls.map((text, i) => ({ text, from: `-x (${ordinal(i + 1)})` })) : envProxyUrls(o, params);
+  const core = urls.length > 0
+    ? urlCore(o, urls, inputs, params, cliResolve?.dnsServer)
     : classicCore(o, inputs, params, cliResolve);
-  if (o.localNets) core.direct.push(...localNetworkRules(inputs.networkInterfaces ?? {}));
+  if (o.localNets) addLocalNetworks(core, inputs.networkInterfaces ?? {});
   core.warnings.unshift(...warnings);
   return core;
 }
+
+/** -D: each interface's network joins the direct list. */
+function addLocalNetworks(core: Core, ifaces: NetworkInterfacesLike): void {
+  for (const [name, list] of Object.entries(ifaces)) {
+    for (const i of list ?? []) {
+      const rules = localNetworkRules({ [name]: [i] });
+      core.direct.push(...rules);
+      if (rules.length > 0) core.directNotes.push({ name: 'direct', value: `${i.address}/${i.netmask}`, from: `-D (interface ${name})` });
+    }
+  }
+}
+
+const ordinal = (n: number): string => `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
 
 function kindOf(o: OptionArgs): Kind | undefined {
   if (o.method === 'socks') return o.socksVersion === 4 ? 'socks4' : 'socks5';
@@ -118,54 +110,52 @@ function kindOf(o: OptionArgs): Kind | undefined {
 
 function classicCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup, cli?: Resolved): Core {
   const kind = kindOf(o);
-  const dns = (r?: Resolved): Partial<Core> => (r?.dnsServer ? { dnsServer: r.dnsServer } : {});
-  const directText = firstParam(params, kind ? TABLE[kind].direct : ['CONNECT_DIRECT']);
-  const direct = directText === undefined ? [] : parseDirectList(directText);
-  if (!kind) return { hops: [], direct, warnings: [], ...dns(cli) };
+  const dns = (r?: Resolved): { dnsServer?: string } => (r?.dnsServer ? { dnsServer: r.dnsServer } : {});
+  const directText = firstParamWithOrigin(params, kind ? TABLE[kind].direct : ['CONNECT_DIRECT']);
+  const list = directList(directText?.value, directText?.from ?? '');
+  const method = { name: 'method', value: kind ?? 'direct', from: o.methodFlag ?? 'default (no method option)' };
+  if (kind && o.socksVersion === 4 && kind === 'socks4') method.from += ' with -4';
+  if (!kind) return { hops: [], ...list, warnings: [], method, hopNotes: [], ...dns(cli) };
   const t = TABLE[kind];
   const fromCli = o.server !== undefined;
-  const specText = o.server ?? firstParam(params, t.servers);
+  const specText = fromCli ? { value: o.server!, from: `-${kind === 'http' ? 'H' : kind === 'telnet' ? 'T' : 'S'}` } : firstParamWithOrigin(params, t.servers);
   if (specText === undefined) throw new ConnectError('CONFIG', t.missing);
-  const source = fromCli ? `-${kind === 'http' ? 'H' : kind === 'telnet' ? 'T' : 'S'}` : envSource(params, t.servers);
-  const specs = parseServerSpecList(specText, t.port, { source, code: fromCli ? 'USAGE' : 'CONFIG' });
-  const warnings = fromCli && specs.some((s) => s.user?.includes(':')) ? [cliSecretWarning(source)] : [];
+  const source = fromCli ? specText.from : envSource(params, t.servers);
+  const specs = parseServerCandidates(specText.value, t.port, { source, code: fromCli ? 'USAGE' : 'CONFIG' });
+  const warnings = fromCli && specs.some((s) => s !== 'direct' && s.user?.includes(':')) ? [cliSecretWarning(source)] : [];
   const resolved = cli ?? envResolve(kind, params);
   // HTTP and telnet proxies always get the target name as given.
   const mode = kind === 'socks5' || kind === 'socks4' ? resolved.mode : 'remote';
-  const candidates = specs.map((s) => classicServer(kind, s, o, inputs, params, mode));
-  return { hops: [{ candidates }], direct, warnings, ...dns(resolved) };
+  const resolveFrom = kind === 'http' || kind === 'telnet' ? 'always remote for HTTP and telnet' : cli ? '-R' : resolveOrigin(kind, params);
+  const built = specs.map((s) => (s === 'direct' ? { candidate: DIRECT, note: DIRECT_NOTE } : classicServer(kind, s, o, inputs, params, mode, specText.from, resolveFrom)));
+  const candidates = built.map((b) => b.candidate);
+  const hopNotes = [{ from: specText.from, candidates: built.map((b) => b.note) }];
+  return { hops: [{ candidates }], ...list, warnings, method, hopNotes, ...dns(resolved) };
 }
+
+const DIRECT: DirectCandidate = { kind: 'direct' };
+const DIRECT_NOTE: ExplainedCandidate = { what: 'direct', settings: [] };
 
 function envSource(params: ParamLookup, names: string[]): string {
   return names.find((n) => params.get(n) !== undefined) ?? names[0]!;
 }
 
-function classicServer(kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, mode: ResolveMode): ProxyServer {
+function resolveOrigin(kind: Kind, params: ParamLookup): string {
+  const found = firstParamWithOrigin(params, TABLE[kind].resolve);
+  return found?.from ?? `default for ${kind === 'socks4' ? 'SOCKS4' : 'SOCKS5'}`;
+}
+
+function classicServer(
+  kind: Kind, s: ServerSpec, o: OptionArgs, inputs: BuildInputs, params: ParamLookup, mode: ResolveMode, specFrom: string, resolveFrom: string,
+): { candidate: ProxyServer; note: ExplainedCandidate } {
   if (s.tls && kind !== 'http') throw new ConnectError('CONFIG', 'https:// names an HTTP proxy (-H, HTTP_PROXY, -x), not a SOCKS or telnet one');
   const spec = { kind: s.tls ? 'https' as const : kind, host: s.host, port: s.port, resolve: mode, ...(s.user !== undefined && { user: s.user }) };
-  return makeProxyServer(spec, kind === 'telnet' ? { telnetCommand: o.telnetCommand } : settingsFor(kind, o, inputs, params));
+  const { settings, origins } = kind === 'telnet' ? { settings: { telnetCommand: o.telnetCommand }, origins: {} } : settingsFor(kind, o, inputs.loginName, params);
+  const candidate = makeProxyServer(spec, settings);
+  return { candidate, note: explainServer(candidate, spec, specFrom, origins, resolveFrom, o) };
 }
 
-/** What env / rc and the options add to a SOCKS or HTTP spec: user (else the login name), password, SOCKS5 methods. */
-function settingsFor(kind: Kind, o: OptionArgs, inputs: BuildInputs, params: ParamLookup): ServerSettings {
-  const t = TABLE[kind];
-  const settings: ServerSettings = { user: firstParam(params, t.users) ?? inputs.loginName, insecure: o.insecure };
-  const password = firstParam(params, t.passwords);
-  if (password !== undefined) settings.password = password;
-  if (kind === 'http') addNtHash(settings, params);
-  if (kind === 'socks5') settings.socks5Auth = socks5AuthFor(o, params);
-  return settings;
-}
-
-/** HTTP_PROXY_NTHASH: MD4 of the UTF-16LE password, as hex; checked here, never echoed (it is as good as the password to NTLM). */
-function addNtHash(settings: ServerSettings, params: ParamLookup): void {
-  const text = params.get('HTTP_PROXY_NTHASH')?.trim();
-  if (text === undefined || text === '') return;
-  if (!/^[0-9a-fA-F]{32}$/.test(text)) throw new ConnectError('CONFIG', 'HTTP_PROXY_NTHASH must be 32 hexadecimal digits (the NT hash)');
-  settings.ntHash = text.toLowerCase();
-}
-
-interface Resolved {
+export interface Resolved {
   mode: ResolveMode;
   dnsServer?: string;
 }
@@ -186,83 +176,6 @@ function envResolve(kind: Kind, params: ParamLookup): Resolved {
   const r = parseResolve(text);
   if (!r) throw new ConnectError('CONFIG', `Invalid resolve method: ${text}`);
   return r;
-}
-
-const AUTH_NAMES: Socks5AuthMethod[] = ['none', 'gssapi', 'userpass', 'chap'];
-
-/**
- * `-a` / SOCKS5_AUTH: comma-separated, blanks trimmed; like connect.c a
- * name may be abbreviated (`user` → userpass). At most 10 entries.
- */
-export function parseSocks5Auth(text: string, source = '-a'): Socks5AuthMethod[] {
-  const items = text.split(',').map((s) => s.trim());
-  const fail = (why: string): never => {
-    throw new ConnectError(source.startsWith('-') ? 'USAGE' : 'CONFIG', `${why} (${source}: '${text}')`);
-  };
-  if (items.length > 10) fail('Too many auth methods');
-  return items.map((item) => {
-    if (item === '') fail('Empty auth method');
-    return AUTH_NAMES.find((n) => n.startsWith(item.toLowerCase())) ?? fail(`Unknown auth method: ${item}`);
-  });
-}
-
-function socks5AuthFor(o: OptionArgs, params: ParamLookup): Socks5AuthMethod[] {
-  if (o.socks5Auth !== undefined) return parseSocks5Auth(o.socks5Auth, '-a');
-  const env = params.get('SOCKS5_AUTH');
-  return env === undefined ? ['none', 'userpass'] : parseSocks5Auth(env, 'SOCKS5_AUTH');
-}
-
-/** CONNECT_PROXY is used only when no method option was given; blanks separate hops. */
-function envProxyUrls(o: OptionArgs, params: ParamLookup): string[] {
-  if (o.methodExplicit) return [];
-  return (params.get('CONNECT_PROXY') ?? '').split(/\s+/).filter((s) => s !== '');
-}
-
-function urlCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: ParamLookup, dnsServer?: string): Core {
-  if (o.methodExplicit && o.method !== 'direct') {
-    throw new ConnectError('USAGE', '-x cannot be combined with -s/-S/-h/-H/-t/-T');
-  }
-  const source = o.proxyUrls.length > 0 ? '-x' : 'CONNECT_PROXY';
-  const code = source === '-x' ? 'USAGE' : 'CONFIG';
-  if (urls.some(isPacSource)) return pacCore(o, urls, inputs, params, source, code, dnsServer);
-  const parsed = urls.map((text) => parseProxyUrlList(text, { source, code }));
-  const hops = parsed.map((list) => ({ candidates: list.map((u) => makeProxyServer(u, settingsFor(u.kind === 'https' ? 'http' : (u.kind as Kind), o, inputs, params))) }));
-  const warnings = source === '-x' && parsed.flat().some((u) => u.password !== undefined) ? [cliSecretWarning('-x')] : [];
-  const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
-  const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
-  return { hops, direct, warnings, ...(dnsServer ? { dnsServer } : {}) };
-}
-
-function isPacSource(text: string): boolean {
-  return isPacUrl(text) || text.trim().toLowerCase() === 'wpad';
-}
-
-/** `-x pac+…` / `-x wpad` (or CONNECT_PROXY): the script decides, so it must be the only proxy given. */
-function pacCore(o: OptionArgs, urls: string[], inputs: BuildInputs, params: ParamLookup, source: string, code: ErrorCode, dnsServer?: string): Core {
-  const text = urls[0]!.trim();
-  if (urls.length > 1 || text.includes(',')) {
-    throw new ConnectError(code, `a PAC URL or wpad must be the only proxy given (${source}): the script's answer is the whole route`);
-  }
-  if (text.toLowerCase() !== 'wpad') parsePacUrl(text, source, code);
-  const pac: PacConfig = {
-    source: text.toLowerCase() === 'wpad' ? 'wpad' : text,
-    from: source,
-    servers: {
-      socks5: settingsFor('socks5', o, inputs, params),
-      socks4: settingsFor('socks4', o, inputs, params),
-      http: settingsFor('http', o, inputs, params),
-    },
-    ...(o.insecure && { insecure: true }),
-  };
-  const noProxy = inputs.env['no_proxy'] ?? params.get('NO_PROXY');
-  const direct = noProxy === undefined ? [] : parseDirectList(noProxy);
-  return { hops: [], pac, direct, warnings: [], ...(dnsServer ? { dnsServer } : {}) };
-}
-
-/** A secret in argv is readable by every local user (ps, /proc/<pid>/cmdline). */
-function cliSecretWarning(option: string): string {
-  return `warning: a password on the command line (${option}) is visible to other local users; ` +
-    'use SOCKS5_PASSWD / HTTP_PROXY_PASSWORD (environment or ~/.connectrc) instead';
 }
 
 /** -k, else CONNECT_KEEPALIVE; 0 means off. */

@@ -135,3 +135,21 @@ export function localNetworkRules(ifaces: NetworkInterfacesLike): DirectRule[] {
   }
   return rules;
 }
+
+/** Every interface's address, with the interface's name (loopback included, as ssh's `Match localnetwork`). */
+export function localAddresses(ifaces: NetworkInterfacesLike): { name: string; address: string }[] {
+  return Object.entries(ifaces).flatMap(([name, list]) => (list ?? []).map((i) => ({ name, address: i.address })));
+}
+
+/** The entries of a direct list as written, index for index with parseDirectList's rules. */
+export function directEntries(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '!');
+}
+
+/** The index of the rule that decides for `host` (first match), or -1. */
+export function decidingRule(rules: readonly DirectRule[], host: string): number {
+  for (let i = 0; i < rules.length; i++) {
+    if (matchDirect([rules[i]!], host) || (rules[i]!.negative && matchDirect([{ ...rules[i]!, negative: false }], host))) return i;
+  }
+  return -1;
+}

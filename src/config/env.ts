@@ -14,33 +14,45 @@ export interface RcFile {
 
 export interface ParamLookup {
   get(name: string): string | undefined;
+  /** Where `name`'s value comes from: `environment variable NAME`, `/etc/connectrc:3 (NAME)`; undefined when unset. */
+  origin(name: string): string | undefined;
   /** rc file problems, one line each. */
   warnings: string[];
 }
 
 export function makeParamLookup(env: Record<string, string | undefined>, rcFiles: readonly RcFile[]): ParamLookup {
-  const merged = new Map<string, string>();
+  const merged = new Map<string, { value: string; where: string }>();
   const warnings: string[] = [];
   for (const file of rcFiles) {
     const rc = parseRc(file.text, file.path);
     warnings.push(...rc.warnings);
-    for (const [k, v] of rc.values) merged.set(k, v);
+    for (const [k, value] of rc.values) merged.set(k, { value, where: `${file.path}:${rc.lines.get(k)}` });
   }
+  const fromRc = (name: string) => (RC_NAMES.has(name) ? merged.get(name) : undefined);
   return {
     warnings,
     get(name) {
       const fromEnv = env[name];
-      if (fromEnv !== undefined) return fromEnv;
-      return RC_NAMES.has(name) ? merged.get(name) : undefined;
+      return fromEnv !== undefined ? fromEnv : fromRc(name)?.value;
+    },
+    origin(name) {
+      if (env[name] !== undefined) return `environment variable ${name}`;
+      const rc = fromRc(name);
+      return rc && `${rc.where} (${name})`;
     },
   };
 }
 
 /** The first of `names` that is set. */
 export function firstParam(params: ParamLookup, names: readonly string[]): string | undefined {
+  return firstParamWithOrigin(params, names)?.value;
+}
+
+/** The first of `names` that is set, and where it comes from. */
+export function firstParamWithOrigin(params: ParamLookup, names: readonly string[]): { value: string; from: string } | undefined {
   for (const name of names) {
-    const v = params.get(name);
-    if (v !== undefined) return v;
+    const value = params.get(name);
+    if (value !== undefined) return { value, from: params.origin(name)! };
   }
   return undefined;
 }

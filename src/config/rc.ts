@@ -17,6 +17,8 @@ export const RC_NAMES: ReadonlySet<string> = new Set([
 
 interface RcResult {
   values: Map<string, string>;
+  /** The line (1-based) each value was set on (the last one, when set twice). */
+  lines: Map<string, number>;
   /** One line each, `path:line: problem`, ready for stderr. */
   warnings: string[];
 }
@@ -25,6 +27,7 @@ const BLANKS = /^[ \t\r]+|[ \t\r]+$/g;
 
 export function parseRc(text: string, path: string): RcResult {
   const values = new Map<string, string>();
+  const lines = new Map<string, number>();
   const warnings: string[] = [];
   text.split('\n').forEach((raw, i) => {
     const where = `${path}:${i + 1}`;
@@ -41,6 +44,7 @@ export function parseRc(text: string, path: string): RcResult {
       return;
     }
     values.set(name, line.slice(eq + 1).replace(BLANKS, ''));
+    lines.set(name, i + 1);
   });
-  return { values, warnings };
+  return { values, lines, warnings };
 }

@@ -6,6 +6,7 @@
 import { isIPv6Literal } from '../address.js';
 import { ConnectError, type ErrorCode } from '../errors.js';
 import type { ProxyKind, ResolveMode } from './types.js';
+import { splitCondition, type LocalNetCondition } from './roaming.js';
 
 export interface ServerSpec {
   /** Present when the spec had `user@` (possibly empty, as in connect.c). */
@@ -143,4 +144,34 @@ export function parseProxyUrlList(text: string, ctx: SpecContext): ProxyUrl[] {
 /** `host1:1080,host2:1080`: failover candidates for a classic spec. */
 export function parseServerSpecList(text: string, defaultPort: number, ctx: SpecContext): ServerSpec[] {
   return text.split(',').map((item) => parseServerSpec(item.trim(), defaultPort, ctx));
+}
+
+/**
+ * One entry of a candidate list (-x, CONNECT_PROXY, openTunnel's `proxy`):
+ * a proxy URL, `direct://` (no proxy at this hop), or `auto` (the
+ * conventional environment, src/config/auto.ts); a proxy or direct entry
+ * may end in `?localnet=...` (src/config/roaming.ts).
+ */
+export type CandidateUrl =
+  | { kind: 'proxy'; url: ProxyUrl; when?: LocalNetCondition }
+  | { kind: 'direct'; when?: LocalNetCondition }
+  | { kind: 'auto' };
+
+export function parseCandidateList(text: string, ctx: SpecContext): CandidateUrl[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) fail(ctx, text, 'no proxy URL');
+  return items.map((item) => parseCandidate(item, ctx));
+}
+
+function parseCandidate(item: string, ctx: SpecContext): CandidateUrl {
+  if (item.toLowerCase() === 'auto') return { kind: 'auto' };
+  const { body, condition } = splitCondition(item, ctx.source, ctx.code);
+  const when = condition ? { when: condition } : {};
+  if (/^direct:\/\/\/?$/i.test(body)) return { kind: 'direct', ...when };
+  return { kind: 'proxy', url: parseProxyUrl(body, ctx), ...when };
+}
+
+/** `host1:1080,direct,host2`: a classic spec list, where the word `direct` is a candidate too. */
+export function parseServerCandidates(text: string, defaultPort: number, ctx: SpecContext): (ServerSpec | 'direct')[] {
+  return text.split(',').map((item) => item.trim()).map((item) => (item.toLowerCase() === 'direct' ? 'direct' : parseServerSpec(item, defaultPort, ctx)));
 }

@@ -5,6 +5,7 @@
 import type { Endpoint } from '../address.js';
 import type { DirectRule } from './direct.js';
 import type { ServerSettings } from './server.js';
+import type { Explanation } from './explain.js';
 
 export type { Endpoint };
 
@@ -113,6 +114,8 @@ export interface CliConfig {
   askpass?: string;
   /** Non-fatal problems found while reading config (rc lines, ...), for stderr. */
   warnings: string[];
+  /** The route and where each setting came from (--explain, -d). */
+  explanation: Explanation;
 }
 
 /** The proxy method the last of -n -s -S -h -H -t -T chose. */
@@ -123,6 +126,10 @@ export interface OptionArgs {
   method: Method;
   /** True when any of -n -s -S -h -H -t -T was given. */
   methodExplicit: boolean;
+  /** The last of those flags (what chose the method), for --explain. */
+  methodFlag?: string;
+  /** --explain (text) or --explain=json: print the route, do not connect. */
+  explain?: 'text' | 'json';
   /** Last -S/-H/-T value; used by whatever method wins (connect.c quirk). */
   server?: string;
   socksVersion: 4 | 5;

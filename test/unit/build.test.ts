@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/cli/args.js';
-import { buildConfig, parseResolve, parseSocks5Auth, preflight, type BuildInputs } from '../../src/config/build.js';
+import { buildConfig, parseResolve, preflight, type BuildInputs } from '../../src/config/build.js';
+import { parseSocks5Auth } from '../../src/config/settings.js';
 import type { Candidate, CliConfig, OptionArgs, ParsedArgs, ProxyServer } from '../../src/config/types.js';
 
 /** Every candidate here is a proxy (no direct:// in these configs). */
