@@ -12,7 +12,7 @@ const HOME_RC = '/home/alice/.connectrc';
 const IFACES = { eth0: [{ address: '10.20.30.40', netmask: '255.255.0.0', family: 'IPv4' }] };
 
 function explain(argv: string[], env: Env = {}, rc: { etc?: string; home?: string } = {}): Explanation {
-  const r = parseArgs([...argv, 'db.example', '22'], 'connect');
+  const r = parseArgs([...argv, 'db.example', '22'], { programName: 'connect' });
   assert.equal(r.kind, 'run', JSON.stringify(r));
   const rcFiles = [...(rc.etc ? [{ path: ETC, text: rc.etc }] : []), ...(rc.home ? [{ path: HOME_RC, text: rc.home }] : [])];
   const inputs: BuildInputs = { env, rcFiles, loginName: 'alice', networkInterfaces: IFACES };
