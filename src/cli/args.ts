@@ -45,12 +45,9 @@ export function usageText(programName: string): string {
     '          [-T proxy-server[:port]]\n' +
     '          [-c telnet-proxy-command]\n' +
     '          host port\n' +
-    '  also:   [-D] [-F] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]
-' +
-    '          [-x proxy-url]... [-k keepalive-secs] [--insecure] [--explain]
-' +
-    '          [--help] [--version]
-'
+    '  also:   [-D] [-F] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]\n' +
+    '          [-x proxy-url]... [-k keepalive-secs] [--insecure] [--explain]\n' +
+    '          [--help] [--version]\n'
   );
 }
 

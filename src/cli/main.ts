@@ -104,13 +104,14 @@ function lazyPasswordSource(askpass: string | undefined): PasswordSource {
 
 /** -d: the same decision --explain prints, at the start of the session. */
 function logConfig(config: CliConfig): void {
-  if (!log.enabled) return;
+  if (!log.enabled || !config.explanation) return;
   for (const line of explanationLines(config.explanation)) log('%s', line);
 }
 
 /** --explain: the route and where each setting came from, on stdout (there is no tunnel); nothing is connected. */
 function printExplanation(config: CliConfig, format: 'text' | 'json'): Outcome {
-  const text = format === 'json' ? JSON.stringify(config.explanation, null, 2) : explanationLines(config.explanation).join('\n');
+  const e = config.explanation!; // buildConfig always sets it
+  const text = format === 'json' ? JSON.stringify(e, null, 2) : explanationLines(e).join('\n');
   process.stdout.write(`${text}\n`);
   return done(0);
 }

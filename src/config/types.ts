@@ -114,8 +114,8 @@ export interface CliConfig {
   askpass?: string;
   /** Non-fatal problems found while reading config (rc lines, ...), for stderr. */
   warnings: string[];
-  /** The route and where each setting came from (--explain, -d). */
-  explanation: Explanation;
+  /** The route and where each setting came from (--explain, -d); buildConfig always sets it. */
+  explanation?: Explanation;
 }
 
 /** The proxy method the last of -n -s -S -h -H -t -T chose. */

@@ -16,7 +16,7 @@ function explain(argv: string[], env: Env = {}, rc: { etc?: string; home?: strin
   assert.equal(r.kind, 'run', JSON.stringify(r));
   const rcFiles = [...(rc.etc ? [{ path: ETC, text: rc.etc }] : []), ...(rc.home ? [{ path: HOME_RC, text: rc.home }] : [])];
   const inputs: BuildInputs = { env, rcFiles, loginName: 'alice', networkInterfaces: IFACES };
-  return buildConfig((r as { args: ParsedArgs }).args, inputs).explanation;
+  return buildConfig((r as { args: ParsedArgs }).args, inputs).explanation!;
 }
 
 const candidate = (e: Explanation, hop = 0, i = 0) => e.hops[hop]!.candidates[i]!;
