@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { runBulk, runLatency, startPeer, timeSession, withArgs, type BulkRun, type Command } from './measure.js';
 import { startResponder } from './responders.js';
 import { computeRatios, formatReport, type Report } from './report.js';
-import { findBinary } from '../helpers/servers.js';
+import { findBinary } from '../helpers/process.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess, type RunResult } from '../helpers/run.js';
-import { binary, requireBinary, tempDir } from '../helpers/servers.js';
+import { binary, requireBinary, tempDir } from '../helpers/process.js';
 
 const skip = requireBinary('connect-proxy') ?? requireBinary('man') ?? requireBinary('npm');
 const OURS = /^Version 1\.105 \(connect for Node\.js /m;

@@ -6,7 +6,8 @@
 // connection and logs the user it parsed out of the Type 3.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBinary, startSshd } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
+import { startSshd } from '../helpers/servers.js';
 import { startSquid } from '../helpers/squid.js';
 import { CLI } from '../helpers/run.js';
 import { expectedSha256 } from '../helpers/tcp.js';

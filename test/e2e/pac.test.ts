@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binary, requireBinary, startDanted, startSshd, startTinyproxy, tempDir, type Teardown } from '../helpers/servers.js';
+import { binary, requireBinary, tempDir, type Teardown } from '../helpers/process.js';
+import { startDanted, startSshd, startTinyproxy } from '../helpers/servers.js';
 import { freePort } from '../helpers/ports.js';
 import { runProcess, CLI } from '../helpers/run.js';
 

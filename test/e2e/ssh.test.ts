@@ -2,7 +2,8 @@
 // danted (SOCKS5) and directly, to a real sshd on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binary, requireBinary, startDanted, startSshd } from '../helpers/servers.js';
+import { binary, requireBinary } from '../helpers/process.js';
+import { startDanted, startSshd } from '../helpers/servers.js';
 import { runProcess, CLI } from '../helpers/run.js';
 import { expectedSha256 } from '../helpers/tcp.js';
 import { sshWithInput } from '../helpers/ssh.js';

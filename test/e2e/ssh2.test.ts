@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
 import { openTunnel } from '../../src/index.js';
-import { requireBinary, startDanted, startSshd } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
+import { startDanted, startSshd } from '../helpers/servers.js';
 
 const skip = requireBinary('danted') ?? requireBinary('sshd');
 

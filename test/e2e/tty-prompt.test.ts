@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRecordingPeer, socks5Script } from '../helpers/peers.js';
 import { CLI, runConnect } from '../helpers/run.js';
-import { requireBinary, tempDir, type Teardown } from '../helpers/servers.js';
+import { requireBinary, tempDir, type Teardown } from '../helpers/process.js';
 
 const PASSWORD = 'Tr0ub4dor-xyzzy';
 const STDIN = 'SSH-2.0-client-stdin-content\r\nnot-the-password\n';

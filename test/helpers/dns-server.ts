@@ -15,7 +15,7 @@
 // QNAME as length-prefixed labels ending in a zero byte, QTYPE, QCLASS.
 import dgram from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Teardown } from './servers.js';
+import type { Teardown } from './process.js';
 
 export const QTYPE = { A: 1, AAAA: 28 } as const;
 const CLASS_IN = 1;

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { Teardown } from './servers.js';
+import type { Teardown } from './process.js';
 import { testCa } from './test-ca.js';
 
 export interface NtlmProxyOptions {

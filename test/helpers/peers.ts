@@ -3,7 +3,7 @@
 // (with failure switches: close, reset, hang, drip) and as fake targets.
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Teardown } from './servers.js';
+import type { Teardown } from './process.js';
 
 /** Bytes a step consumes: a fixed count, or a function of what is buffered (undefined = need more). */
 export type Frame = number | ((buffered: Buffer) => number | undefined);

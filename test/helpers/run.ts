@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binary, killGroup, onProcessExit, tempDir } from './servers.js';
+import { binary, killGroup, onProcessExit, tempDir } from './process.js';
 import { startRecordingPeer, type RecordingPeer, type Script } from './peers.js';
 
 /** Repository root (this file runs as build/test/helpers/run.js). */

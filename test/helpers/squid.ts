@@ -10,7 +10,8 @@
 // user as `DOMAIN\\user` in access.log.
 import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binary, launch, tempDir, type ServerHandle, type Teardown } from './servers.js';
+import { binary, tempDir, type Teardown } from './process.js';
+import { launch, type ServerHandle } from './servers.js';
 
 export interface SquidOptions {
   /** ntlm-fake: NTLM by ntlm_fake_auth; negotiate-ntlm: Negotiate by negotiate_wrapper_auth (NTLM to ntlm_fake_auth, Kerberos to negotiate_kerberos_auth). */

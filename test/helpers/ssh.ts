@@ -1,6 +1,6 @@
 // Runs a real `ssh` with seeded random bytes on its stdin (for checksummed
 // round trips through a ProxyCommand).
-import { binary } from './servers.js';
+import { binary } from './process.js';
 import { spawnProcess } from './run.js';
 import { randomStream } from './tcp.js';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Readable } from 'node:stream';
-import type { Teardown } from './servers.js';
+import type { Teardown } from './process.js';
 
 const CHUNK = 64 * 1024;
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { onProcessExit, tempDir } from './servers.js';
+import { onProcessExit, tempDir } from './process.js';
 
 export interface KeyPair { cert: string; key: string }
 

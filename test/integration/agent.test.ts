@@ -16,7 +16,8 @@ import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { HttpsTunnelAgent, TunnelAgent, tunnelConnector } from '../../src/agent.js';
 import { ConnectError } from '../../src/errors.js';
 import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.js';
-import { requireBinary, startDanted } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
+import { startDanted } from '../helpers/servers.js';
 import { testCa } from '../helpers/test-ca.js';
 
 let socks: FakeProxy;

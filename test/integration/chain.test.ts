@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { startFakeProxy } from '../helpers/fake-proxy.js';
 import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
-import { requireBinary } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
 import { runConnect, spawnConnect } from '../helpers/run.js';
 
 const BANNER = 'SSH-2.0-chain\r\n';

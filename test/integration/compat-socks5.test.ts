@@ -3,7 +3,7 @@
 // bytes on the wire, the same stdout and the same success.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBinary } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
 import { bannerServer, socks5Script, type Script } from '../helpers/peers.js';
 import { runBoth, runConnect } from '../helpers/run.js';
 import type { Socks5ScriptOptions } from '../helpers/peers.js';

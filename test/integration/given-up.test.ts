@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { httpScript, perConnection, startRecordingPeer, type Step } from '../helpers/peers.js';
-import type { Teardown } from '../helpers/servers.js';
+import type { Teardown } from '../helpers/process.js';
 import { spawnConnect } from '../helpers/run.js';
 
 const BANNER = 'SSH-2.0-after-407\r\n';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess } from '../helpers/run.js';
-import { tempDir } from '../helpers/servers.js';
+import { tempDir } from '../helpers/process.js';
 
 function copyOfInstall(t: { after(fn: () => void): void }): string {
   const dir = tempDir('launcher');

@@ -7,7 +7,8 @@ import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import type { ChildProcess } from 'node:child_process';
 import { runConnect, spawnConnect } from '../helpers/run.js';
-import { requireBinary, startSshd } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
+import { startSshd } from '../helpers/servers.js';
 
 const BANNER = 'SSH-2.0-fake\r\n';
 

@@ -10,7 +10,7 @@ import {
   type RecordingPeer, type Script, type Step,
 } from '../helpers/peers.js';
 import { runBoth, runConnect, type SideBySide } from '../helpers/run.js';
-import { requireBinary } from '../helpers/servers.js';
+import { requireBinary } from '../helpers/process.js';
 import type { ProxyKind, ProxyServer } from '../../src/config/types.js';
 import type { NegotiateContext } from '../../src/protocols/types.js';
 import { loadNegotiator } from '../../src/protocols/index.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { socks5Script, startRecordingPeer } from '../helpers/peers.js';
 import { CLI, runProcess } from '../helpers/run.js';
-import { binary, requireBinary } from '../helpers/servers.js';
+import { binary, requireBinary } from '../helpers/process.js';
 
 const BODY = Buffer.alloc(256 << 10, 0x61);
 

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bannerServer } from '../helpers/peers.js';
 import { runConnect } from '../helpers/run.js';
-import { tempDir, type Teardown } from '../helpers/servers.js';
+import { tempDir, type Teardown } from '../helpers/process.js';
 import { testCa } from '../helpers/test-ca.js';
 
 function pacFile(t: Teardown, source: string): string {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConnectError } from '../../src/errors.js';
 import { fetchPac, MAX_PAC_BYTES } from '../../src/pac/fetch.js';
 import { parsePacUrl } from '../../src/pac/source.js';
-import { tempDir } from '../helpers/servers.js';
+import { tempDir } from '../helpers/process.js';
 import { testCa } from '../helpers/test-ca.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;

@@ -24,7 +24,7 @@ import { QTYPE, dnsSkipReason, startDnsServer, type DnsServer } from '../helpers
 import { bannerServer, socks4Script, socks5Script, startRecordingPeer, type RecordingPeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { runBoth, runConnect } from '../helpers/run.js';
-import { requireBinary, type Teardown } from '../helpers/servers.js';
+import { requireBinary, type Teardown } from '../helpers/process.js';
 
 const BANNER = 'SSH-2.0-target\r\n';
 const VIA_PROXY = 'SSH-2.0-via-proxy\r\n';

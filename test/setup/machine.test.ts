@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { binary, requireBinary, startDanted, startSshd, startTinyproxy } from '../helpers/servers.js';
+import { binary, requireBinary } from '../helpers/process.js';
+import { startDanted, startSshd, startTinyproxy } from '../helpers/servers.js';
 import { bannerServer, httpAuthScript, perConnection, socks4Script, socks5Script, startRecordingPeer, telnetScript } from '../helpers/peers.js';
 import { runConnect, runProcess, spawnConnect } from '../helpers/run.js';
 import { expectedSha256, randomStream, sha256, startHashServer } from '../helpers/tcp.js';

@@ -10,7 +10,7 @@ import { chooseAskMethod, firstLine } from '../../src/auth/askpass.js';
 import { makePasswordSource } from '../../src/auth/password.js';
 import type { PasswordRequest } from '../../src/config/types.js';
 import { ConnectError } from '../../src/errors.js';
-import { tempDir } from '../helpers/servers.js';
+import { tempDir } from '../helpers/process.js';
 
 const REQ: PasswordRequest = { kind: 'socks5', proxy: { host: 'proxy.test', port: 1080 }, user: 'alice', prompt: 'Enter SOCKS5 password for alice@proxy.test:1080: ' };
 
