@@ -94,6 +94,10 @@ async function launchOnce(spec: LaunchSpec, port: number): Promise<ServerHandle>
 }
 
 async function stopChild(child: ChildProcess, gone: Promise<void>): Promise<void> {
+  // The child is unref'd so a forgotten server cannot keep the tests alive;
+  // while we wait for its exit it must keep the loop alive (Node 22+'s test
+  // runner fails a test whose promise outlives an empty event loop).
+  child.ref();
   killGroup(child, 'SIGTERM');
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 2_000);
   await gone;
