@@ -86,8 +86,10 @@ export interface BulkRun {
 const TIME_BIN = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
 
 /**
- * The relay as under ssh: stdin a pipe fed by `head -c` (up) or held open
- * (down), stdout a pipe drained by `dd` (which also counts what arrived).
+ * The relay as under ssh: stdin a pipe fed by `head -c` (up) or /dev/null
+ * (down: ncat, nc and socat, unlike connect and connect.c, keep running
+ * after the remote closes until their stdin ends), stdout a pipe drained
+ * by `dd` (which also counts what arrived).
  * CPU time and peak RSS come from /usr/bin/time (wait4 rusage) when
  * installed, else from polling /proc.
  */
@@ -98,11 +100,10 @@ export async function runBulk(cmd: Command, env: NodeJS.ProcessEnv, dir: 'up' | 
   const script = `${feed}"$@" | dd of=/dev/null bs=128k 2>"${ddFile}"`;
   const argv = TIME_BIN ? [TIME_BIN, '-f', '%U %S %M', '-o', timeFile, cmd.file, ...cmd.args] : [cmd.file, ...cmd.args];
   const started = performance.now();
-  const sh = spawn('sh', ['-c', script, 'sh', ...argv], { env, stdio: [dir === 'up' ? 'ignore' : 'pipe', 'ignore', 'inherit'] });
+  const sh = spawn('sh', ['-c', script, 'sh', ...argv], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const poll = TIME_BIN ? undefined : pollProc(sh.pid!, cmd.file);
   const code = await exited(sh, 300_000, `bulk ${dir}`);
   const wallS = (performance.now() - started) / 1000;
-  sh.stdin?.destroy();
   if (code !== 0) throw new Error(`bulk ${dir} ${cmd.file}: exit ${code}`);
   const usage = TIME_BIN ? parseTime(readFileSync(timeFile, 'utf8')) : poll!.stop();
   const delivered = dir === 'down' ? Number(/(\d+) bytes/.exec(readFileSync(ddFile, 'utf8'))?.[1]) : bytes;
