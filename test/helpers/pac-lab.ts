@@ -9,7 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { findBinary, killGroup, onProcessExit, type Teardown } from './servers.js';
+import { findBinary, killGroup, onProcessExit, type Teardown } from './process.js';
 import { runProcess, CLI, type RunResult } from './run.js';
 
 const LAB_PEER = join(dirname(fileURLToPath(import.meta.url)), 'lab-peer.js');

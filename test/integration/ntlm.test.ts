@@ -6,7 +6,7 @@
 // what -d shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSocks5Server } from '../demo/socks5-server.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 import { startNtlmProxy, type NtlmProxyOptions } from '../helpers/ntlm-proxy.js';
 import { bannerServer } from '../helpers/peers.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
@@ -157,8 +157,7 @@ test('NTLM to an https:// proxy (TLS, then the three messages)', async (t) => {
 
 test('NTLM as the second hop of a chain (SOCKS5, then the NTLM proxy): each reconnect goes through the first hop', async (t) => {
   const { target, proxy } = await setup(t);
-  const socks = await startSocks5Server();
-  t.after(() => socks.server.close());
+  const socks = await startFakeProxy('socks5', {}, { t });
   const r = await runConnect(['-x', `socks5://127.0.0.1:${socks.port}`, '-x', `http://CORP%5Calice@127.0.0.1:${proxy.port}`, '127.0.0.1', String(target.port)], { env: { HTTP_PROXY_PASSWORD: PASSWORD } });
   assertTunnel(r);
   assert.deepEqual(proxy.records.map((x) => [x.conn, x.auth]), [[0, 'none'], [1, 'type1'], [1, 'ok']]);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labSkipReason, makeLab, startLabPeer } from '../helpers/pac-lab.js';
-import { tempDir, type Teardown } from '../helpers/servers.js';
+import { tempDir, type Teardown } from '../helpers/process.js';
 
 const skip = labSkipReason();
 const GUARD = { skip, timeout: 60_000 };

@@ -2,18 +2,16 @@
 // roaming rules, -x auto, --explain (which connects nowhere).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSocks5Server } from '../demo/socks5-server.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { runConnect } from '../helpers/run.js';
-import type { Teardown } from '../helpers/servers.js';
+import type { Teardown } from '../helpers/process.js';
 
 const BANNER = 'SSH-2.0-route\r\n';
 
 async function socks(t: Teardown): Promise<string> {
-  const s = await startSocks5Server();
-  t.after(() => s.server.close());
-  return `socks5://127.0.0.1:${s.port}`;
+  return (await startFakeProxy('socks5', {}, { t })).url;
 }
 
 test('failover at hop 2: -x A -x dead,C reaches the target through A then C', async (t) => {
