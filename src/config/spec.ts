@@ -48,6 +48,9 @@ function quoteSafely(text: string): string {
 export function parseServerSpec(spec: string, defaultPort: number, ctx: SpecContext): ServerSpec {
   const scheme = /^https?:\/\//i.exec(spec)?.[0].toLowerCase();
   const rest = scheme ? spec.slice(scheme.length).split('/')[0]! : spec;
+  if (scheme && spec.includes('@', scheme.length + rest.length)) {
+    fail(ctx, spec, "'/' ends the host part, so a user or password holding it cannot be written here; give the password in HTTP_PROXY_PASSWORD instead");
+  }
   const tls = scheme === 'https://';
   const at = rest.lastIndexOf('@');
   const user = at >= 0 ? rest.slice(0, at) : undefined;
@@ -114,6 +117,12 @@ export function parseProxyUrl(url: string, ctx: SpecContext): ProxyUrl {
   const scheme = SCHEMES[m[1]!.toLowerCase()];
   if (!scheme) fail(ctx, url, `unknown scheme '${m[1]}' (socks5, socks5h, socks4, socks4a, http, https)`);
   const authority = m[2]!.split(/[/?#]/)[0]!;
+  // RFC 3986 §3.2: '/', '?' and '#' end the authority. An '@' after one is a
+  // user or password holding it: what follows must not be taken as the host
+  // (nor its port quoted in a message: it is part of the password).
+  if (m[2]!.includes('@', authority.length)) {
+    fail(ctx, url, "a '/', '?' or '#' in the user or password must be written %2F, %3F or %23");
+  }
   const at = authority.lastIndexOf('@');
   const { host, port } = splitHostPort(authority.slice(at + 1), scheme.port, (why) => fail(ctx, url, why));
   const out: ProxyUrl = { kind: scheme.kind, host, port, resolve: scheme.resolve };

@@ -13,7 +13,7 @@ test('server specs', () => {
     ['a@b@proxy', { user: 'a@b', host: 'proxy', port: 1080 }],
     ['@proxy', { user: '', host: 'proxy', port: 1080 }],
     ['http://p:3128/', { host: 'p', port: 3128 }],
-    ['HTTP://u@p:8080/path@x', { user: 'u', host: 'p', port: 8080 }],
+    ['HTTP://u@p:8080/path', { user: 'u', host: 'p', port: 8080 }],
     ['p:3128/', { host: 'p', port: 3128 }],
     ['[::1]:1080', { host: '::1', port: 1080 }],
     ['[::1]', { host: '::1', port: 1080 }],
@@ -35,6 +35,7 @@ test('bad server specs', () => {
     ['p:65536', /outside/],
     ['p:99999', /outside/],
     ['[nope]:1', /IPv6/],
+    ['HTTP://u@p:8080/path@x', /'\/' ends the host part/],
   ];
   for (const [spec, msg] of rows) {
     assert.throws(() => parseServerSpec(spec, 1080, ctx), (e: unknown) => {
@@ -46,6 +47,27 @@ test('bad server specs', () => {
     }, spec);
   }
   assert.throws(() => parseServerSpec('p:x', 80, { source: 'HTTP_PROXY', code: 'CONFIG' }), { code: 'CONFIG' });
+});
+
+test('no part of a password in any message: a user or password holding / ? # is a clear usage error', () => {
+  const secret = 'hunter2secret';
+  const urls = [`socks5://alice:${secret}/x@h:1080`, `socks5://alice:${secret}?@h`, `http://alice:${secret}#x@proxy:3128`,
+    `socks5://alice:12${secret}/x@h`, `http://alice:${secret}@x/y@h`, `socks5h://al/ice:${secret}@h`];
+  const pieces = (text: string) => [...text.matchAll(/[a-z0-9]{3,}/gi)].map((m) => m[0]).filter((w) => secret.includes(w));
+  for (const url of urls) {
+    assert.throws(() => parseProxyUrl(url, { source: '-x', code: 'USAGE' }), (e: unknown) => {
+      assert.ok(e instanceof ConnectError && e.code === 'USAGE', `${url}: ${String(e)}`);
+      assert.deepEqual(pieces(e.message), [], e.message);
+      return true;
+    }, url);
+  }
+  for (const spec of [`http://alice:${secret}/x@proxy:3128`, `https://alice:${secret}/x@proxy`, `http://alice:12${secret}/x@proxy`]) {
+    assert.throws(() => parseServerSpec(spec, 80, { source: 'HTTP_PROXY', code: 'CONFIG' }), (e: unknown) => {
+      assert.ok(e instanceof ConnectError && e.code === 'CONFIG', `${spec}: ${String(e)}`);
+      assert.deepEqual(pieces(e.message), [], e.message);
+      return true;
+    }, spec);
+  }
 });
 
 test('failover lists', () => {
@@ -72,6 +94,11 @@ test('bad proxy URLs', () => {
     ['socks5://', /empty host/],
     ['socks5://p:0', /outside/],
     ['http://%zz@p', /percent/],
+    ['socks5://alice:topsecret/x@h:1080', /must be written %2F/],
+    ['socks5://alice:1234/x@h:1080', /must be written %2F/],
+    ['socks5h://alice:top?secret@h', /must be written %2F/],
+    ['http://alice:top#secret@h', /must be written %2F/],
+    ['socks5://alice:pw@x/y@h', /must be written %2F/],
   ];
   for (const [url, msg] of rows) {
     assert.throws(() => parseProxyUrl(url, { source: '-x', code: 'USAGE' }), { code: 'USAGE', message: msg }, url);
