@@ -29,10 +29,19 @@ export function greeting(methods: readonly Socks5AuthMethod[]): Buffer {
   return Buffer.from([5, methods.length, ...methods.map((m) => METHOD_CODES[m])]);
 }
 
-/** RFC 1928 §3: VER METHOD. Returns the chosen method code. */
-export function parseMethodChoice(reply: Buffer, peer: string): number {
+/**
+ * RFC 1928 §3: VER METHOD. Returns the chosen method code: one of `offered`,
+ * or NO_ACCEPTABLE_METHOD. The server "selects from among the methods
+ * given"; one that picks another (user/password after `-a none`) is refused
+ * here, before any credential is sent.
+ */
+export function parseMethodChoice(reply: Buffer, peer: string, offered: readonly Socks5AuthMethod[]): number {
   if (reply[0] !== 5) throw new ConnectError('PROXY_PROTOCOL', `${peer} is not a SOCKS5 server (version byte ${reply[0]})`);
-  return reply[1]!;
+  const choice = reply[1]!;
+  if (choice !== NO_ACCEPTABLE_METHOD && !offered.some((m) => METHOD_CODES[m] === choice)) {
+    throw new ConnectError('AUTH', `${peer} chose authentication method ${choice}, which was not offered (${offered.join(', ')}); nothing was sent`);
+  }
+  return choice;
 }
 
 /** RFC 1929 §2: VER(1) ULEN UNAME PLEN PASSWD. */

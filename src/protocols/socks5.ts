@@ -22,7 +22,7 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
 async function authenticate(stream: Duplex, reader: HandshakeReader, ctx: NegotiateContext, peer: string): Promise<void> {
   const methods = ctx.proxy.socks5Auth ?? DEFAULT_METHODS;
   send(stream, wire.greeting(methods));
-  const choice = wire.parseMethodChoice(await recv(reader, 2), peer);
+  const choice = wire.parseMethodChoice(await recv(reader, 2), peer, methods);
   if (choice === wire.METHOD_CODES.none) return;
   if (choice === wire.METHOD_CODES.userpass) return userPass(stream, reader, ctx, peer);
   if (choice === wire.NO_ACCEPTABLE_METHOD) {
