@@ -19,7 +19,22 @@ export interface Endpoint {
  */
 export function isIPv6Literal(text: string): boolean {
   const colon = text.indexOf(':');
-  return colon >= 0 && text.indexOf(':', colon + 1) > 0 && isIPv6(text);
+  if (colon < 0 || text.indexOf(':', colon + 1) < 0) return false;
+  const zone = zoneId(text);
+  return (zone === undefined || ZONE_ID.test(zone)) && isIPv6(text);
+}
+
+/**
+ * RFC 6874 §2: a zone id (`fe80::1%eth0`) is unreserved characters: an
+ * interface name or number. net.isIPv6 takes anything after the `%`,
+ * `:` included, which would then be read as more address groups.
+ */
+const ZONE_ID = /^[A-Za-z0-9._~-]+$/;
+
+/** The zone id of an IPv6 literal (`eth0` of `fe80::1%eth0`), if it has one. */
+export function zoneId(text: string): string | undefined {
+  const percent = text.indexOf('%');
+  return percent < 0 ? undefined : text.slice(percent + 1);
 }
 
 /** `[::1]` → `::1`: a bracketed IPv6 literal as a plain address; anything else as given. */
@@ -27,8 +42,9 @@ export function stripBrackets(host: string): string {
   return /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
 }
 
-/** 16 bytes of a valid IPv6 literal (`::` and an IPv4 tail allowed). */
-export function ipv6Bytes(text: string): number[] {
+/** 16 bytes of a valid IPv6 literal (`::` and an IPv4 tail allowed; a zone id ignored). */
+export function ipv6Bytes(literal: string): number[] {
+  const text = literal.split('%')[0]!; // a zone id is not part of the address
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const groups = (s: string | undefined): number[] => {
     if (!s) return [];

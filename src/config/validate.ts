@@ -7,7 +7,7 @@
  * password.
  */
 import { isIPv4 } from 'node:net';
-import { hostProblem, isIPv6Literal, MAX_HOST_BYTES } from '../address.js';
+import { hostProblem, isIPv6Literal, MAX_HOST_BYTES, zoneId } from '../address.js';
 import { ConnectError } from '../errors.js';
 import type { Endpoint, Hop, ProxyServer, TunnelConfig } from './types.js';
 
@@ -99,6 +99,10 @@ function validateUser(proxy: ProxyServer, where: string): void {
  * length byte. SOCKS4a names get the same limit (src/protocols/socks4-wire.ts).
  */
 function checkNameFor(via: ProxyServer, next: Endpoint, what: string): void {
+  // A zone id names an interface of this host: no proxy can be given one (SOCKS5's 16 bytes have no room for it).
+  if (typeof next?.host === 'string' && isIPv6Literal(next.host) && zoneId(next.host) !== undefined) {
+    bad(`${what} ${show(next.host)} has a zone id, which only this host can use; it cannot be sent to a ${via.kind} proxy`);
+  }
   if (via.kind !== 'socks5' && via.kind !== 'socks4') return;
   if (typeof next?.host !== 'string' || isIPv6Literal(next.host) || isIPv4(next.host)) return;
   const n = Buffer.byteLength(next.host, 'utf8');

@@ -296,9 +296,10 @@ test('validateTunnel: accepts good configs, refuses bad ones with BAD_INPUT, nev
   type Config = Parameters<typeof validateTunnel>[0];
   const proxy = { kind: 'socks5' as const, host: '127.0.0.1', port: 1080, resolve: 'remote' as const, user: 'u', password: 'pw' };
   const cfg = (target: { host: string; port: number }, hops = [{ candidates: [proxy] }]): Config => ({ target, hops, direct: [] });
-  for (const host of ['example.com', '::1', 'fe80::1%eth0', '10.0.0.1', 'bücher.example', 'a'.repeat(255), '_srv.x-y.example']) {
+  for (const host of ['example.com', '::1', '10.0.0.1', 'bücher.example', 'a'.repeat(255), '_srv.x-y.example']) {
     assert.doesNotThrow(() => validateTunnel(cfg({ host, port: 22 })), host);
   }
+  assert.doesNotThrow(() => validateTunnel(cfg({ host: 'fe80::1%eth0', port: 22 }, [])), 'direct: a zone id is ours to use');
   assert.doesNotThrow(() => validateTunnel(cfg({ host: 'a'.repeat(600), port: 22 }, [])), 'direct: no SOCKS5 limit');
   const secret = 'TOP-SECRET-pw';
   const bad: Config[] = [
@@ -306,6 +307,8 @@ test('validateTunnel: accepts good configs, refuses bad ones with BAD_INPUT, nev
     cfg({ host: 'a\u2028b', port: 22 }), cfg({ host: 'x', port: 0 }), cfg({ host: 'x', port: 65536 }),
     cfg({ host: 'x', port: 22.5 }), cfg({ host: 'x', port: Number.NaN }), cfg({ host: '[::1]', port: 22 }),
     cfg({ host: 'a'.repeat(256), port: 22 }),
+    cfg({ host: 'fe80::1%eth0', port: 22 }), cfg({ host: '1:2:3:4:5:6:7:8%x:y', port: 22 }, []),
+    cfg({ host: 'fe80::1%eth0', port: 22 }, [{ candidates: [{ ...proxy, kind: 'http' as never }] }]),
     cfg({ host: 'x', port: 22 }, [{ candidates: [{ ...proxy, password: secret.repeat(30) }] }]),
     cfg({ host: 'x', port: 22 }, [{ candidates: [{ ...proxy, host: 'p\r\nq' }] }]),
     cfg({ host: 'x', port: 22 }, [{ candidates: [] }]),
