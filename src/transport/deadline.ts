@@ -22,14 +22,30 @@ export function startDeadline(timeoutMs: number | undefined, what: string, outer
   if (timeoutMs === undefined || !(timeoutMs > 0)) return { signal: outer, clear: nothing };
   const controller = new AbortController();
   const stopOuter = whenAborted(outer, (reason) => controller.abort(reason));
-  const timer = setTimeout(() => controller.abort(new ConnectError('TIMEOUT', `timed out after ${timeoutMs / 1000} s ${what}`)), timeoutMs);
+  const stopTimer = after(timeoutMs, () => controller.abort(new ConnectError('TIMEOUT', `timed out after ${timeoutMs / 1000} s ${what}`)));
   return {
     signal: controller.signal,
     clear: () => {
-      clearTimeout(timer);
+      stopTimer();
       stopOuter();
     },
   };
+}
+
+/** setTimeout's longest delay; a longer one fires at once (with a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Calls `fn` after `ms` (any length: a long wait is several timers in turn); returns what cancels it. */
+function after(ms: number, fn: () => void): () => void {
+  let remaining = ms;
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const step = Math.min(remaining, MAX_TIMER_MS);
+    remaining -= step;
+    timer = setTimeout(() => (remaining > 0 ? arm() : fn()), step);
+  };
+  arm();
+  return () => clearTimeout(timer);
 }
 
 /**

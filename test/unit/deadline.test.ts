@@ -76,3 +76,23 @@ test('raceSignal: without a signal it is the promise itself; with one, abort win
   await assert.rejects(already, /stop/);
   assert.equal(await raceSignal(Promise.resolve(7), new AbortController().signal), 7);
 });
+
+test('startDeadline: a timeout beyond setTimeout\'s range (-w 2147484 and up) means a long time, not at once', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const days30 = 30 * 24 * 3600 * 1000;
+  const d = startDeadline(days30, 'connecting to t:22');
+  t.mock.timers.tick(1);
+  assert.equal(d.signal?.aborted, false, 'not after 1 ms');
+  t.mock.timers.tick(2 ** 31);
+  assert.equal(d.signal?.aborted, false, 'not after 24.8 days');
+  t.mock.timers.tick(days30 - 2 ** 31 - 1000);
+  assert.equal(d.signal?.aborted, false, 'not a second early');
+  t.mock.timers.tick(2000);
+  assert.equal(d.signal?.aborted, true, 'after 30 days');
+  assert.match((d.signal?.reason as Error).message, /timed out after 2592000 s/);
+  d.clear();
+  const forever = startDeadline(Number.MAX_VALUE, 'x');
+  t.mock.timers.tick(10 * 2 ** 31);
+  assert.equal(forever.signal?.aborted, false);
+  forever.clear();
+});
