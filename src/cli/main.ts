@@ -33,10 +33,11 @@ const done = (code: number): Outcome => ({ code, relayed: false });
 
 export async function main(argv: string[], programName: string, exit: Exit): Promise<Outcome> {
   const parsed = parseArgs(argv, { programName, lookupPort: systemPortLookup() });
+  const warn = (warning: string) => process.stderr.write(`${programName}: ${warning}\n`);
   switch (parsed.kind) {
     case 'usage':
       // connect.c checks the method's server before noticing there is no host.
-      for (const warning of loadPreflight(parsed.options)) process.stderr.write(`${programName}: ${warning}\n`);
+      for (const warning of loadPreflight(parsed.options, warn)) warn(warning);
       process.stderr.write(`${VERSION}\n${usageText(programName)}`);
       return done(0);
     case 'version':
@@ -49,8 +50,8 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
       process.stderr.write(`${programName}: ${parsed.message}\n${usageText(programName)}`);
       return done(1);
   }
-  const config = loadConfig(parsed.args);
-  for (const warning of config.warnings) process.stderr.write(`${programName}: ${warning}\n`);
+  const config = loadConfig(parsed.args, warn);
+  for (const warning of config.warnings) warn(warning);
   if (parsed.args.explain) return printExplanation(config, parsed.args.explain);
   enableDebug(config.debugLevel);
   logConfig(config);

@@ -22,12 +22,14 @@ export interface BuildInputs {
   loginName: string;
   /** os.networkInterfaces(), needed for -D. */
   networkInterfaces?: NetworkInterfacesLike;
+  /** Gets each rc file warning when building fails (on success they are in CliConfig.warnings). */
+  onFailure?: (warning: string) => void;
 }
 
 export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
   const params = makeParamLookup(inputs.env, inputs.rcFiles);
-  const core = buildCore(args, inputs, params);
-  const keepAliveMs = keepAlive(args, params);
+  const core = showingRcProblems(params, inputs, () => buildCore(args, inputs, params));
+  const keepAliveMs = showingRcProblems(params, inputs, () => keepAlive(args, params, core.warnings));
   const askpass = params.get('SSH_ASKPASS');
   const target = { host: stripBrackets(args.host), port: args.port };
   return {
@@ -74,7 +76,18 @@ function globalSettings(o: OptionArgs, params: ParamLookup, core: Core, keepAliv
  * Throws the same ConnectError buildConfig would; returns rc warnings.
  */
 export function preflight(options: OptionArgs, inputs: BuildInputs): string[] {
-  return buildCore(options, inputs, makeParamLookup(inputs.env, inputs.rcFiles)).warnings;
+  const params = makeParamLookup(inputs.env, inputs.rcFiles);
+  return showingRcProblems(params, inputs, () => buildCore(options, inputs, params)).warnings;
+}
+
+/** rc file problems go to `inputs.onFailure` when the configuration fails: they may be why. */
+function showingRcProblems<T>(params: ParamLookup, inputs: BuildInputs, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    for (const warning of params.warnings) inputs.onFailure?.(warning);
+    throw err;
+  }
 }
 
 function buildCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup): Core {
@@ -178,10 +191,21 @@ function envResolve(kind: Kind, params: ParamLookup): Resolved {
   return r;
 }
 
+/**
+ * The longest idle time before keepalive probes that Linux takes
+ * (MAX_TCP_KEEPIDLE); asked for more, it refuses and the socket keeps the
+ * system default (2 hours), so a longer one is clamped, and said so.
+ */
+export const MAX_KEEPALIVE_SECS = 32767;
+
 /** -k, else CONNECT_KEEPALIVE; 0 means off. */
-function keepAlive(o: OptionArgs, params: ParamLookup): number | undefined {
+function keepAlive(o: OptionArgs, params: ParamLookup, warnings: string[]): number | undefined {
+  const fromCli = o.keepAliveSecs !== undefined;
   const secs = o.keepAliveSecs ?? envKeepAliveSecs(params);
-  return secs !== undefined && secs > 0 ? secs * 1000 : undefined;
+  if (secs === undefined || secs <= 0) return undefined;
+  if (secs <= MAX_KEEPALIVE_SECS) return secs * 1000;
+  warnings.push(`keepalive of ${secs} s (${fromCli ? '-k' : 'CONNECT_KEEPALIVE'}) is more than TCP allows; using ${MAX_KEEPALIVE_SECS} s`);
+  return MAX_KEEPALIVE_SECS * 1000;
 }
 
 function envKeepAliveSecs(params: ParamLookup): number | undefined {

@@ -25,7 +25,7 @@ export function makeParamLookup(env: Record<string, string | undefined>, rcFiles
   const warnings: string[] = [];
   for (const file of rcFiles) {
     const rc = parseRc(file.text, file.path);
-    warnings.push(...rc.warnings);
+    for (const w of rc.warnings) warnings.push(w);
     for (const [k, value] of rc.values) merged.set(k, { value, where: `${file.path}:${rc.lines.get(k)}` });
   }
   const fromRc = (name: string) => (RC_NAMES.has(name) ? merged.get(name) : undefined);

@@ -30,7 +30,7 @@ function account(): { name: string; home: string | undefined } {
   }
 }
 
-function readBuildInputs(env: Record<string, string | undefined> = process.env): BuildInputs {
+function readBuildInputs(env: Record<string, string | undefined> = process.env, onFailure?: (warning: string) => void): BuildInputs {
   const { name, home } = account();
   const paths = ['/etc/connectrc', ...(home ? [join(home, '.connectrc')] : [])];
   const rcFiles: RcFile[] = [];
@@ -39,7 +39,7 @@ function readBuildInputs(env: Record<string, string | undefined> = process.env):
     if (text !== undefined) rcFiles.push({ path, text });
   }
   // Read only when -D asks for local networks (a getter: the builder stays pure).
-  return { env, rcFiles, loginName: name, get networkInterfaces() { return networkInterfaces(); } };
+  return { env, rcFiles, loginName: name, onFailure, get networkInterfaces() { return networkInterfaces(); } };
 }
 
 /** Service names from /etc/services, read on first use. */
@@ -48,11 +48,12 @@ export function systemPortLookup(): PortLookup {
   return (name) => (lookup ??= servicesLookup(readText('/etc/services') ?? ''))(name);
 }
 
-export function loadConfig(args: ParsedArgs, env?: Record<string, string | undefined>): CliConfig {
-  return buildConfig(args, readBuildInputs(env));
+/** `onFailure` gets the rc file warnings when the configuration fails (they may be why). */
+export function loadConfig(args: ParsedArgs, onFailure?: (warning: string) => void, env?: Record<string, string | undefined>): CliConfig {
+  return buildConfig(args, readBuildInputs(env, onFailure));
 }
 
 /** For the no-host case: fails like connect.c when the method has no server; returns rc warnings. */
-export function loadPreflight(options: OptionArgs, env?: Record<string, string | undefined>): string[] {
-  return preflight(options, readBuildInputs(env));
+export function loadPreflight(options: OptionArgs, onFailure?: (warning: string) => void, env?: Record<string, string | undefined>): string[] {
+  return preflight(options, readBuildInputs(env, onFailure));
 }

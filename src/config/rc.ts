@@ -25,26 +25,28 @@ interface RcResult {
 
 const BLANKS = /^[ \t\r]+|[ \t\r]+$/g;
 
+/** Problems shown per file: every run prints them, so a broken file of any size costs a few lines. */
+export const MAX_RC_WARNINGS = 5;
+
 export function parseRc(text: string, path: string): RcResult {
   const values = new Map<string, string>();
   const lines = new Map<string, number>();
   const warnings: string[] = [];
+  let problems = 0;
+  const warn = (line: string) => {
+    if (++problems <= MAX_RC_WARNINGS) warnings.push(line);
+  };
   text.split('\n').forEach((raw, i) => {
     const where = `${path}:${i + 1}`;
     const line = raw.replace(/#.*/, '').replace(BLANKS, '');
     if (line === '') return;
     const eq = line.indexOf('=');
-    if (eq < 0) {
-      warnings.push(`${where}: missing equal sign`);
-      return;
-    }
+    if (eq < 0) return warn(`${where}: missing equal sign`);
     const name = line.slice(0, eq).replace(BLANKS, '');
-    if (!RC_NAMES.has(name)) {
-      warnings.push(`${where}: unknown parameter \`${JSON.stringify(name).slice(1, -1)}'`);
-      return;
-    }
+    if (!RC_NAMES.has(name)) return warn(`${where}: unknown parameter \`${JSON.stringify(name.slice(0, 64)).slice(1, -1)}'`);
     values.set(name, line.slice(eq + 1).replace(BLANKS, ''));
     lines.set(name, i + 1);
   });
+  if (problems > MAX_RC_WARNINGS) warnings.push(`${path}: ${problems - MAX_RC_WARNINGS} more lines with problems not shown`);
   return { values, lines, warnings };
 }

@@ -47,3 +47,16 @@ test('lookup: environment first, later rc file overrides earlier, env-only names
   const envOnly = makeParamLookup({}, [{ path: 'r', text: 'TELNET_PROXY=t\n' }]);
   assert.equal(envOnly.get('TELNET_PROXY'), undefined);
 });
+
+test('an rc file of any size: at most MAX_RC_WARNINGS problems shown, then how many more; values still read', async () => {
+  const { MAX_RC_WARNINGS } = await import('../../src/config/rc.js');
+  const lines = 200_000;
+  const text = `${'garbage\n'.repeat(lines)}SOCKS5_SERVER=p:1\n`;
+  const r = parseRc(text, 'big');
+  assert.equal(r.values.get('SOCKS5_SERVER'), 'p:1');
+  assert.equal(r.warnings.length, MAX_RC_WARNINGS + 1);
+  assert.deepEqual(r.warnings.slice(0, 2), ['big:1: missing equal sign', 'big:2: missing equal sign']);
+  assert.equal(r.warnings.at(-1), `big: ${lines - MAX_RC_WARNINGS} more lines with problems not shown`);
+  const p = makeParamLookup({}, [{ path: 'a', text }, { path: 'b', text }]);
+  assert.equal(p.warnings.length, 2 * (MAX_RC_WARNINGS + 1));
+});
