@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startRecordingPeer, socks5Frames, socks5Script, type Step } from '../helpers/peers.js';
 import { CLI, runConnect, runProcess, spawnConnect } from '../helpers/run.js';
-import { requireBinary, tempDir } from '../helpers/servers.js';
+import { requireBinary, tempDir } from '../helpers/process.js';
 
 const BANNER = 'SSH-2.0-input\r\n';
 const SECRET = 'hunter2secret';
