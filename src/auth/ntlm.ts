@@ -1,11 +1,11 @@
 /**
- * NTLMv2 messages (MS-NLMP), pure: bytes in, bytes out, no I/O, no clock or
- * randomness unless the caller leaves them out. Only NTLMv2 is built: LM and
- * NTLMv1 responses are never computed (§3.3.2 instead of §3.3.1). No signing
- * or sealing is negotiated: HTTP proxy authentication needs neither.
+ * NTLMv2 messages (MS-NLMP), pure: bytes in, bytes out, no I/O, no
+ * randomness (the caller brings the client challenge). Only NTLMv2 is
+ * built: LM and NTLMv1 responses are never computed (§3.3.2, not §3.3.1).
+ * No signing or sealing is negotiated: HTTP proxy authentication needs neither.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { md4 } from './md4.js';
+import { hmacMd5 } from './md5.js';
 
 const SIGNATURE = Buffer.from('NTLMSSP\0', 'latin1');
 
@@ -125,8 +125,8 @@ export interface AuthenticateInput {
   /** The NT hash (ntHash(password), or a stored one). */
   nt: Buffer;
   workstation?: string;
-  /** 8 bytes; random when omitted (tests pass §4.2's 0xaa…). */
-  clientChallenge?: Buffer;
+  /** 8 random bytes (tests pass §4.2's 0xaa…). */
+  clientChallenge: Buffer;
   /** FILETIME when the server sent no MsvAvTimestamp; now when omitted. */
   time?: Buffer;
 }
@@ -143,7 +143,7 @@ export interface Authenticate {
 export function authenticateMessage(input: AuthenticateInput): Authenticate {
   const { challenge, identity } = input;
   const key = ntowfv2(input.nt, identity.user, identity.domain);
-  const client = input.clientChallenge ?? randomBytes(8);
+  const client = input.clientChallenge;
   const withMic = challenge.timestamp !== undefined;
   const info = withMic ? addMicFlag(challenge.targetInfo) : challenge.targetInfo;
   const time = challenge.timestamp ?? input.time ?? filetime(Date.now());
@@ -224,6 +224,4 @@ export function findNtlmssp(token: Buffer): Buffer | undefined {
   return at < 0 ? undefined : token.subarray(at);
 }
 
-function hmac(key: Buffer, data: Buffer): Buffer {
-  return createHmac('md5', key).update(data).digest();
-}
+const hmac = hmacMd5;

@@ -6,6 +6,7 @@
  * closes the connection after its challenge gets one fresh start.
  * -d shows message types and flags, never a message's bytes.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { ConnectError } from '../errors.js';
 import { logger, shownUser } from '../log.js';
@@ -53,7 +54,7 @@ interface Round {
 async function threeMessages(stream: Duplex, r: Round): Promise<Duplex | undefined> {
   const label = LABEL[r.scheme];
   const negotiate = ntlm.negotiateMessage();
-  log('%s: sending Type 1 (negotiate), flags %s', label, ntlm.describeFlags(negotiate.readUInt32LE(12)));
+  if (log.enabled) log('%s: sending Type 1 (negotiate), flags %s', label, ntlm.describeFlags(negotiate.readUInt32LE(12)));
   const first = await exchange(stream, r.target, r.peer, { authorization: `${label} ${negotiate.toString('base64')}`, keepAlive: true });
   if (isSuccess(first.head)) return connected(first, r.target);
   const challenge = readChallenge(first.head, r);
@@ -62,8 +63,8 @@ async function threeMessages(stream: Duplex, r: Round): Promise<Duplex | undefin
     first.reader.detach();
     return undefined;
   }
-  const auth = ntlm.authenticateMessage({ challenge, negotiate, identity: ntlm.splitIdentity(r.name), nt: r.nt });
-  log('%s: sending Type 3 (authenticate) for %s: NTLMv2%s, flags %s', label, JSON.stringify(shownUser(r.name)), auth.mic ? ' with MIC' : '', ntlm.describeFlags(auth.message.readUInt32LE(60)));
+  const auth = ntlm.authenticateMessage({ challenge, negotiate, identity: ntlm.splitIdentity(r.name), nt: r.nt, clientChallenge: await randomBytes(8) });
+  if (log.enabled) log('%s: sending Type 3 (authenticate) for %s: NTLMv2%s, flags %s', label, JSON.stringify(shownUser(r.name)), auth.mic ? ' with MIC' : '', ntlm.describeFlags(auth.message.readUInt32LE(60)));
   const last = await exchange(stream, r.target, r.peer, { authorization: `${label} ${auth.message.toString('base64')}`, keepAlive: true }, first.reader);
   if (isSuccess(last.head)) return connected(last, r.target);
   last.reader.detach();
@@ -84,9 +85,26 @@ function readChallenge(head: wire.ResponseHead, r: Round): ntlm.ChallengeMessage
     if (!(err instanceof ntlm.NtlmFormatError)) throw err;
     throw new ConnectError('PROXY_PROTOCOL', `${r.peer} sent a malformed ${label} challenge: ${err.message}`);
   }
-  log('%s: received Type 2 (challenge), flags %s, %d target info bytes%s', label, ntlm.describeFlags(challenge.flags), challenge.targetInfo.length, challenge.timestamp ? ', with a timestamp' : '');
+  if (log.enabled) log('%s: received Type 2 (challenge), flags %s, %d target info bytes%s', label, ntlm.describeFlags(challenge.flags), challenge.targetInfo.length, challenge.timestamp ? ', with a timestamp' : '');
   if ((challenge.flags & ntlm.FLAGS.NTLM) === 0 && (challenge.flags & ntlm.FLAGS.LM_KEY) !== 0) {
     throw new ConnectError('AUTH', `${r.peer} offers only LM authentication under ${label}; connect sends NTLMv2 only, never LM or NTLMv1`);
   }
   return challenge;
+}
+
+/**
+ * The client challenge: /dev/urandom where there is one, else node:crypto
+ * (whose loading would cost more than the rest of the handshake; NOTES.md).
+ */
+async function randomBytes(n: number): Promise<Buffer> {
+  const out = Buffer.alloc(n);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, out, 0, n, null) === n) return out;
+    } finally {
+      closeSync(fd);
+    }
+  } catch { /* no /dev/urandom: below */ }
+  return (await import('node:crypto')).randomBytes(n);
 }

@@ -27,9 +27,10 @@ import type { BenchContext, BenchSection, RelayCommand, SectionResult } from './
 import { section as session } from './sections/session.js';
 import { bulkSection, latencySection } from './sections/relays.js';
 import { section as memory } from './sections/memory.js';
+import { section as ntlm } from './sections/ntlm.js';
 import { section as ssh } from './sections/ssh.js';
 
-const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh];
+const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm];
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');

@@ -4,8 +4,9 @@
 // NTLMv2 results; RFC 1320 §A.5's test suite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { md4 } from '../../src/auth/md4.js';
+import { hmacMd5, md5 } from '../../src/auth/md5.js';
 import * as ntlm from '../../src/auth/ntlm.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -31,6 +32,36 @@ test('MD4: lengths around the 56-byte padding boundary differ and are 16 bytes',
     seen.add(d);
   }
   assert.equal(seen.size, 81);
+});
+
+test('MD5: RFC 1321 §A.5 test suite, and node:crypto agreeing around the padding boundary', () => {
+  const cases: Array<[string, string]> = [
+    ['', 'd41d8cd98f00b204e9800998ecf8427e'],
+    ['a', '0cc175b9c0f1b6a831c399e269772661'],
+    ['abc', '900150983cd24fb0d6963f7d28e17f72'],
+    ['message digest', 'f96b697d7cb7938d525a2f31aaf161d0'],
+    ['abcdefghijklmnopqrstuvwxyz', 'c3fcd3d76192e4007dfb496cca67e13b'],
+    ['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'd174ab98d277d9f5a5611c2c9f419d9f'],
+    ['1234567890'.repeat(8), '57edf4a22be3c955ac49da2e2107b67a'],
+  ];
+  for (const [input, digest] of cases) assert.equal(md5(Buffer.from(input)).toString('hex'), digest, JSON.stringify(input));
+  for (let n = 0; n <= 200; n++) {
+    const data = Buffer.alloc(n, n & 0xff);
+    assert.equal(md5(data).toString('hex'), createHash('md5').update(data).digest('hex'), `length ${n}`);
+  }
+});
+
+test('HMAC-MD5: RFC 2202 §2 test cases', () => {
+  const cases: Array<[Buffer, Buffer, string]> = [
+    [Buffer.alloc(16, 0x0b), Buffer.from('Hi There'), '9294727a3638bb1c13f48ef8158bfc9d'],
+    [Buffer.from('Jefe'), Buffer.from('what do ya want for nothing?'), '750c783e6ab0b503eaa86e310a5db738'],
+    [Buffer.alloc(16, 0xaa), Buffer.alloc(50, 0xdd), '56be34521d144c88dbb8c733f0e8b3f6'],
+    [hex('0102030405060708090a0b0c0d0e0f10111213141516171819'), Buffer.alloc(50, 0xcd), '697eaf0aca3a3aea3a75164746ffaa79'],
+    [Buffer.alloc(16, 0x0c), Buffer.from('Test With Truncation'), '56461ef2342edc00f9bab995690efd4c'],
+    [Buffer.alloc(80, 0xaa), Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First'), '6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd'],
+    [Buffer.alloc(80, 0xaa), Buffer.from('Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data'), '6f630fad67cda0ee1fb1f562db3aa53e'],
+  ];
+  for (const [key, data, mac] of cases) assert.equal(hmacMd5(key, data).toString('hex'), mac);
 });
 
 // §4.2.4.3 CHALLENGE_MESSAGE: flags e28a8233, TargetName "Server", AV pairs NbDomainName "Domain", NbComputerName "Server".
@@ -134,7 +165,7 @@ test('authenticateMessage: MsvAvTimestamp → server time used, LM is Z(24), Msv
   const c = ntlm.parseChallenge(challenge);
   assert.deepEqual(c.timestamp, stamp);
   const negotiate = ntlm.negotiateMessage();
-  const a = ntlm.authenticateMessage({ challenge: c, negotiate, identity: { user: 'User', domain: 'Domain' }, nt: ntlm.ntHash('Password'), clientChallenge: CLIENT });
+  const a = ntlm.authenticateMessage({ challenge: c, negotiate, identity: { user: 'User', domain: 'Domain' }, nt: ntlm.ntHash('Password'), clientChallenge: CLIENT, time: hex('ffffffffffffffff') });
   assert.equal(a.mic, true);
   const m = a.message;
   assert.ok(field(m, 0).equals(Buffer.alloc(24)));
