@@ -29,8 +29,9 @@ import { bulkSection, latencySection } from './sections/relays.js';
 import { section as memory } from './sections/memory.js';
 import { section as ntlm } from './sections/ntlm.js';
 import { section as ssh } from './sections/ssh.js';
+import { section as nodeVersions } from './sections/node-versions.js';
 
-const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm];
+const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, nodeVersions];
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');

@@ -13,8 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { timeSession, withArgs, type Command } from './measure.js';
-import { startResponder } from './responders.js';
+import { timeSession, withArgs, type Command } from '../measure.js';
+import { startResponder } from '../responders.js';
+import { fmt, median, ratio, ratios, type BenchContext, type BenchSection, type SectionResult } from '../section.js';
 
 export interface VersionStat { node: string; path: string; medianMs: Record<string, number> }
 
@@ -32,12 +33,10 @@ export function installedNodes(): { version: string; path: string }[] {
   return [...seen].map(([version, path]) => ({ version, path }));
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
-
-export async function benchNodeVersions(connect: string, env: NodeJS.ProcessEnv, runs: number): Promise<VersionStat[]> {
+async function measure(connect: string, env: NodeJS.ProcessEnv, runs: number): Promise<VersionStat[]> {
   const responder = await startResponder('socks5');
   const session = ['-S', `127.0.0.1:${responder.port}`, 'target.example', '22'];
-  const plain = join(import.meta.dirname, 'plain-launcher.cjs');
+  const plain = join(import.meta.dirname, '..', 'plain-launcher.cjs');
   const cacheRoot = mkdtempSync(join(os.tmpdir(), 'connect-bench-compile-cache-'));
   const subjects: { node: string; name: string; cmd: Command; env: NodeJS.ProcessEnv; banner: boolean }[] = [];
   const nodes = installedNodes();
@@ -70,13 +69,27 @@ export async function benchNodeVersions(connect: string, env: NodeJS.ProcessEnv,
   }));
 }
 
-export function formatNodeVersions(stats: VersionStat[]): string {
+const OURS = 'session (own code cache)';
+const NODES_CACHE = 'session (module compile cache)';
+
+async function run(ctx: BenchContext): Promise<SectionResult> {
+  const connect = ctx.connect.args[0]!;
+  const stats = await measure(connect, ctx.env, ctx.quick ? 5 : 20);
   const names = [...new Set(stats.flatMap((s) => Object.keys(s.medianMs)))];
-  const head = `| start-up (median ms) | ${stats.map((s) => s.node).join(' | ')} |`;
-  const rule = `|---|${stats.map(() => '---').join('|')}|`;
-  const rows = names.map((n) => `| ${n} | ${stats.map((s) => s.medianMs[n]?.toFixed(1) ?? '–').join(' | ')} |`);
-  const ratio = (s: VersionStat, a: string, b: string) => (s.medianMs[a] && s.medianMs[b] ? (s.medianMs[a]! / s.medianMs[b]!).toFixed(2) : '–');
-  rows.push(`| session / node -e 0 | ${stats.map((s) => ratio(s, 'session (own code cache)', 'node -e 0')).join(' | ')} |`);
-  rows.push(`| module compile cache / own code cache | ${stats.map((s) => ratio(s, 'session (module compile cache)', 'session (own code cache)')).join(' | ')} |`);
-  return `\nNode versions (${stats.map((s) => `${s.node}: ${s.path}`).join('; ')})\n\n${[head, rule, ...rows].join('\n')}\n`;
+  const table = [
+    ['start-up (median ms)', ...stats.map((s) => s.node)],
+    ...names.map((n) => [n, ...stats.map((s) => fmt(s.medianMs[n]))]),
+  ];
+  const r = ratios();
+  for (const s of stats) {
+    r.add(`${s.node}: session / node -e 0`, ratio(s.medianMs[OURS], s.medianMs['node -e 0']), '(reference)');
+    r.add(`${s.node}: module compile cache / own code cache`, ratio(s.medianMs[NODES_CACHE], s.medianMs[OURS]), '(reference)');
+  }
+  const notes = [
+    `nodes: ${stats.map((s) => `${s.node} ${s.path}`).join('; ')}`,
+    ...(stats.length < 2 ? ['only one Node found: run .ci/run, or set CONNECT_BENCH_NODES=/path/to/node:…'] : []),
+  ];
+  return { table, ratios: r.list, data: stats, notes };
 }
+
+export const section: BenchSection = { name: 'node-versions', title: 'Start-up under every installed Node', run };
