@@ -27,8 +27,6 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.js';
 
-// Moved to helpers/process.ts; re-exported while callers migrate.
-export { binary, findBinary, killGroup, onProcessExit, requireBinary, tempDir, type Teardown } from './process.js';
 import { binary, killGroup, onProcessExit, tempDir, type Teardown } from './process.js';
 
 // ---------------------------------------------------------------- launcher
