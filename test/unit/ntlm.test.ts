@@ -65,11 +65,11 @@ test('HMAC-MD5: RFC 2202 §2 test cases', () => {
 });
 
 // §4.2.4.3 CHALLENGE_MESSAGE: flags e28a8233, TargetName "Server", AV pairs NbDomainName "Domain", NbComputerName "Server".
-const SPEC_CHALLENGE = hex(`
+const MS_NLMP_CHALLENGE = hex(`
   4e544c4d53535000 02000000 0c000c00 38000000 33828ae2 0123456789abcdef 0000000000000000
   24002400 44000000 060070170000000f 530065007200760065007200
   02000c0044006f006d00610069006e00 01000c00530065007200760065007200 00000000`);
-const SPEC_TARGET_INFO = hex('02000c0044006f006d00610069006e0001000c0053006500720076006500720000000000');
+const MS_NLMP_TARGET_INFO = hex('02000c0044006f006d00610069006e0001000c0053006500720076006500720000000000');
 const CLIENT = hex('aaaaaaaaaaaaaaaa');
 const ZERO_TIME = Buffer.alloc(8);
 
@@ -82,10 +82,10 @@ test('NTOWFv1 (§4.2.2.1.2) and NTOWFv2 / ResponseKeyNT (§4.2.4.1.1)', () => {
 });
 
 test('parseChallenge: §4.2.4.3 challenge message', () => {
-  const c = ntlm.parseChallenge(SPEC_CHALLENGE);
+  const c = ntlm.parseChallenge(MS_NLMP_CHALLENGE);
   assert.equal(c.flags >>> 0, 0xe28a8233);
   assert.equal(c.serverChallenge.toString('hex'), '0123456789abcdef');
-  assert.deepEqual(c.targetInfo, SPEC_TARGET_INFO);
+  assert.deepEqual(c.targetInfo, MS_NLMP_TARGET_INFO);
   assert.equal(c.timestamp, undefined);
   assert.deepEqual(ntlm.avPairs(c.targetInfo).map((p) => [p.id, p.value.toString('utf16le')]), [[2, 'Domain'], [1, 'Server']]);
 });
@@ -100,7 +100,7 @@ function field(m: Buffer, i: number): Buffer {
 test('authenticateMessage: §4.2.4.2 LMv2, NTProofStr, NtChallengeResponse and SessionBaseKey', () => {
   const negotiate = ntlm.negotiateMessage();
   const a = ntlm.authenticateMessage({
-    challenge: ntlm.parseChallenge(SPEC_CHALLENGE), negotiate, identity: { user: 'User', domain: 'Domain' },
+    challenge: ntlm.parseChallenge(MS_NLMP_CHALLENGE), negotiate, identity: { user: 'User', domain: 'Domain' },
     nt: ntlm.ntHash('Password'), clientChallenge: CLIENT, time: ZERO_TIME,
   });
   assert.equal(a.ntProof.toString('hex'), '68cd0ab851e51c96aabc927bebef6a1c');
@@ -158,8 +158,8 @@ test('parseChallenge: squid 5.7 ntlm_fake_auth\'s Type 2 (49 bytes, garbage offs
 
 test('authenticateMessage: MsvAvTimestamp → server time used, LM is Z(24), MsvAvFlags MIC bit, MIC over Type 1|2|3', () => {
   const stamp = hex('0090d336b734c301');
-  const info = Buffer.concat([SPEC_TARGET_INFO.subarray(0, -4), hex('07000800'), stamp, hex('00000000')]);
-  const challenge = Buffer.concat([SPEC_CHALLENGE.subarray(0, 0x44), info]);
+  const info = Buffer.concat([MS_NLMP_TARGET_INFO.subarray(0, -4), hex('07000800'), stamp, hex('00000000')]);
+  const challenge = Buffer.concat([MS_NLMP_CHALLENGE.subarray(0, 0x44), info]);
   challenge.writeUInt16LE(info.length, 40);
   challenge.writeUInt16LE(info.length, 42);
   const c = ntlm.parseChallenge(challenge);
