@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -148,7 +149,7 @@ cpSync(join(root, 'build', 'src'), join(dist, 'types', 'src'), {
 // ----------------------------------------------------------- code cache
 
 /**
- * Run a SOCKS5 and then an HTTP CONNECT session (and -V) through
+ * Run a SOCKS5, an HTTP CONNECT and a failover-to-direct session (and -V) through
  * bin/connect.cjs with CONNECT_CODE_CACHE=write: each run loads the cache so
  * far and rewrites it at exit, so it ends up holding the bytecode of every
  * function a session runs. The cache fits this node's V8 only; another
@@ -160,6 +161,13 @@ async function makeCodeCache() {
   const { startFakeProxy } = await import(pathToFileURL(join(root, 'build', 'test', 'helpers', 'fake-proxy.js')).href);
   const socks = await startFakeProxy('socks5', { answer: { banner } });
   const http = await startFakeProxy('http', { answer: { banner } });
+  // A target speaking first, and a port that refuses: the -x failover-to-direct path.
+  const target = createServer({ allowHalfOpen: true }, (s) => { s.on('error', () => {}); s.on('end', () => s.end()); s.end(banner); });
+  await new Promise((r) => target.listen(0, '127.0.0.1', r));
+  const dead = createServer();
+  await new Promise((r) => dead.listen(0, '127.0.0.1', r));
+  const deadPort = dead.address().port;
+  await new Promise((r) => dead.close(r));
   const run = (args) => new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'connect.cjs'), ...args], {
       env: { PATH: process.env.PATH, LANG: 'C', CONNECT_CODE_CACHE: 'write' },
@@ -179,9 +187,10 @@ async function makeCodeCache() {
   try {
     await run(['-S', `127.0.0.1:${socks.port}`, 'target.example', '22']);
     await run(['-H', `127.0.0.1:${http.port}`, 'target.example', '22']);
+    await run(['-x', `socks5://127.0.0.1:${deadPort},direct://`, '127.0.0.1', String(target.address().port)]);
     await run(['-V']);
   } finally {
-    await Promise.all([socks.close(), http.close()]);
+    await Promise.all([socks.close(), http.close(), new Promise((r) => target.close(r))]);
   }
 }
 

@@ -29,10 +29,11 @@ export function proxyDialer(proxy: ProxyServer, forward: Dialer, options: ProxyO
     label,
     attempts: forward.attempts,
     async dial(target, signal) {
-      const negotiator = await loadNegotiator(proxy.kind);
       const held = new Held(signal);
       try {
+        // The protocol module is loaded once the proxy answers: a dead candidate costs no module load.
         const first = held.take(await toProxy.dial(proxy, signal));
+        const negotiator = await loadNegotiator(proxy.kind);
         log('negotiating with %s for %s', label, formatEndpoint(target));
         const stream = await negotiator(first, {
           proxy,

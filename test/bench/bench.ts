@@ -30,8 +30,9 @@ import { section as memory } from './sections/memory.js';
 import { section as ntlm } from './sections/ntlm.js';
 import { section as ssh } from './sections/ssh.js';
 import { section as nodeVersions } from './sections/node-versions.js';
+import { section as failover } from './sections/failover.js';
 
-const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, nodeVersions];
+const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, failover, nodeVersions];
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');
