@@ -16,6 +16,7 @@ import { myAddresses } from './my-ip.js';
 import { parsePacResult, type PacRoute } from './result.js';
 import { askPac } from './run.js';
 import type { PacEngine } from './sandbox.js';
+import { compileQuickJs } from './wasm.js';
 import { describePac, type PacLocation } from './source.js';
 
 /** How long a script may take, name lookups included (within -w when that is shorter). */
@@ -59,7 +60,9 @@ export function pacQuery(target: Endpoint): { url: string; host: string } {
 export async function decideByPac(location: PacLocation, target: Endpoint, opts: PacOptions = {}): Promise<PacDecision> {
   const started = Date.now();
   const within = (ms: number) => Math.min(ms, opts.timeoutMs ?? ms);
-  // The engine compiles (CPU) while the script arrives (I/O).
+  // The engine compiles (a background thread) while QuickJS's JavaScript
+  // loads and the script arrives.
+  compileQuickJs().catch(() => {});
   const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
   engine.catch(() => {});
   const fetched = await fetchPac(location, { timeoutMs: within(PAC_FETCH_MS), insecure: opts.insecure, signal: opts.signal });

@@ -15,6 +15,7 @@ import type { Dialer } from '../dial/types.js';
 import { decideByPac, decideWithScript, type PacDecision, type PacOptions } from './decide.js';
 import { formatRoute, type PacRoute } from './result.js';
 import { parsePacUrl } from './source.js';
+import { compileQuickJs } from './wasm.js';
 
 const log = logger('pac');
 
@@ -58,6 +59,7 @@ export async function decide(config: TunnelConfig, signal: AbortSignal | undefin
 }
 
 async function decideByWpad(config: TunnelConfig, opts: PacOptions): Promise<PacDecision> {
+  compileQuickJs().catch(() => {});
   const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
   engine.catch(() => {});
   const { discoverWpad } = await import('./wpad.js');

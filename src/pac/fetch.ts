@@ -139,7 +139,7 @@ async function readLimited(path: string, what: string): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(path, 'r');
-    const buffer = Buffer.alloc(MAX_PAC_BYTES + 1);
+    const buffer = Buffer.allocUnsafe(MAX_PAC_BYTES + 1);
     let size = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);

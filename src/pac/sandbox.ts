@@ -19,13 +19,12 @@
  *   terminates whatever JavaScript or WebAssembly is running). After a
  *   watchdog stop or a host-side fault the instance is never used again.
  */
-import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
 import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { ConnectError } from '../errors.js';
 import { PAC_FUNCTION_NAMES, type PacFunction, type PacValue } from './functions.js';
+import { compileQuickJs } from './wasm.js';
 
 /** 64 KiB pages: 16 MiB is what the module needs to start, 48 MiB the most it may ever hold. */
 const INITIAL_PAGES = 256;
@@ -52,8 +51,6 @@ export interface PacEngine {
 
 type QuickJSSyncVariant = Extract<Parameters<typeof newVariant>[0], { type: 'sync' }>;
 
-let compiled: WebAssembly.Module | undefined;
-
 /** The package's default export, however the loader (Node ESM, tsc's types, esbuild) wraps it. */
 function syncVariant(): QuickJSSyncVariant {
   let v = variantModule as unknown as { default?: unknown; type?: unknown };
@@ -61,24 +58,8 @@ function syncVariant(): QuickJSSyncVariant {
   return v as unknown as QuickJSSyncVariant;
 }
 
-/** The WebAssembly bytes: beside the bundle in dist/, else the package's own file. */
-function wasmBytes(): Buffer {
-  try {
-    return readFileSync(new URL('./quickjs.wasm', import.meta.url));
-  } catch {
-    return readFileSync(process.getBuiltinModule('node:module').createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
-  }
-}
-
 export async function loadPacEngine(): Promise<PacEngine> {
-  if (!compiled) {
-    // Baseline code only: V8 would otherwise optimise the big module in the
-    // background while the script runs, which stalls a short-lived process on
-    // few cores and costs memory (test/bench/NOTES.md). It affects
-    // WebAssembly only, and this process runs no other.
-    setFlagsFromString('--liftoff-only');
-    compiled = new WebAssembly.Module(new Uint8Array(wasmBytes()));
-  }
+  const compiled = await compileQuickJs();
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MEMORY_PAGES });
   const quiet = () => {};
   const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant(), {
