@@ -37,7 +37,8 @@ function launch() {
     cachedData,
   });
   if (id && mode !== 'off' && (mode === 'write' || !cachedData || script.cachedDataRejected)) {
-    process.once('exit', () => saveCache(script, cacheFile, id));
+    // Not after the run changed V8's flags (src/v8-flags.ts): plain starts would reject that cache.
+    process.once('exit', () => { if (!globalThis[Symbol.for('connect.v8-flags-changed')]) saveCache(script, cacheFile, id); });
   }
   const module = { exports: {}, filename: file, id: file, loaded: false };
   // The bundle requires node builtins only, so this file's own require()

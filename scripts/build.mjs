@@ -78,10 +78,34 @@ const vendored = {
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
     build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
       loader: 'js',
-      contents: `module.exports = require(require('node:path').join(__dirname, 'vendor', ${JSON.stringify(vendorFile(args.path))}));`,
+      contents: `module.exports = (${loadVendored})(${JSON.stringify(vendorFile(args.path))}, require, __dirname);`,
     }));
   },
 };
+
+/**
+ * How cli.cjs loads a vendored file: compiled through a V8 code cache of its
+ * own (dist/vendor/NAME.cache, made by the build's PAC session, rewritten
+ * when missing or rejected and dist/ is writable), as bin/connect.cjs does
+ * for cli.cjs. The files require node builtins only.
+ */
+function loadVendored(name, require, dir) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const vm = require('node:vm');
+  const file = path.join(dir, 'vendor', name);
+  const cacheFile = file.replace(/\.cjs$/, '.cache');
+  const mode = process.env.CONNECT_CODE_CACHE;
+  let cachedData;
+  if (mode !== 'off') try { cachedData = fs.readFileSync(cacheFile); } catch {}
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${fs.readFileSync(file, 'utf8')}\n})`, { filename: file, lineOffset: -1, cachedData });
+  if (mode !== 'off' && (mode === 'write' || !cachedData || script.cachedDataRejected)) {
+    process.once('exit', () => { try { fs.writeFileSync(cacheFile, script.createCachedData()); } catch {} });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
+  return module.exports;
+}
 
 const cli = await esbuild.build({
   ...common,
@@ -189,6 +213,15 @@ async function makeCodeCache() {
     await run(['-H', `127.0.0.1:${http.port}`, 'target.example', '22']);
     await run(['-x', `socks5://127.0.0.1:${deadPort},direct://`, '127.0.0.1', String(target.address().port)]);
     await run(['-V']);
+    // A PAC session (after the others: it changes V8's flags, so it writes
+    // no cli.cache) makes the vendored libraries' caches.
+    const pac = join(dist, 'build-session.pac');
+    writeFileSync(pac, `function FindProxyForURL(url, host) { return isPlainHostName(host) ? "DIRECT" : "PROXY 127.0.0.1:${http.port}"; }`);
+    try {
+      await run(['-x', `pac+file://${pac}`, 'target.example', '22']);
+    } finally {
+      rmSync(pac, { force: true });
+    }
   } finally {
     await Promise.all([socks.close(), http.close(), new Promise((r) => target.close(r))]);
   }

@@ -16,6 +16,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { ConnectError, describeError } from './errors.js';
 import { hex, logger } from './log.js';
 import { canUseUserBuffer, plainHandle, useUserBuffer, type OnRead } from './transport/user-buffer.js';
+import { setV8Flags } from './v8-flags.js';
 
 const log = logger('relay');
 const dataLog = logger('data');
@@ -163,7 +164,7 @@ function quietJit(): void {
   if (jitQuiet) return;
   jitQuiet = true;
   try {
-    process.getBuiltinModule('node:v8').setFlagsFromString('--no-opt');
+    setV8Flags('--no-opt');
   } catch {
     /* only a memory saving */
   }

@@ -12,7 +12,6 @@
 import { ConnectError } from '../errors.js';
 import type { Endpoint } from '../address.js';
 import { fetchPac, type FetchedPac } from './fetch.js';
-import { myAddresses } from './my-ip.js';
 import { parsePacResult, type PacRoute } from './result.js';
 import { askPac } from './run.js';
 import type { PacEngine } from './sandbox.js';
@@ -74,6 +73,8 @@ export async function decideByPac(location: PacLocation, target: Endpoint, opts:
 /** The script is in hand (a file, a fetch, WPAD): ask it about `target`. */
 export async function decideWithScript(fetched: FetchedPac, engine: PacEngine, target: Endpoint, opts: PacOptions): Promise<PacDecision> {
   const { url, host } = pacQuery(target);
+  // node:dgram and node:os load only for a script that asks (started early: it is likely to).
+  const myAddresses = () => import('./my-ip.js').then((m) => m.myAddresses());
   const mine = /myIpAddress/.test(fetched.text) ? myAddresses() : undefined;
   mine?.catch(() => {});
   const timeoutMs = Math.max(1, opts.timeoutMs ?? PAC_RUN_MS);

@@ -6,7 +6,7 @@
  * loads nothing else.
  */
 import { readFile } from 'node:fs/promises';
-import { setFlagsFromString } from 'node:v8';
+import { setV8Flags } from '../v8-flags.js';
 
 let compiling: Promise<WebAssembly.Module> | undefined;
 
@@ -17,8 +17,7 @@ export function compileQuickJs(): Promise<WebAssembly.Module> {
     // script runs, which stalls a short-lived process on few cores and costs
     // memory (test/bench/NOTES.md). It affects WebAssembly only, and the CLI
     // runs no other.
-    setFlagsFromString('--liftoff-only');
-    setFlagsFromString('--wasm-lazy-validation');
+    setV8Flags('--liftoff-only', '--wasm-lazy-validation');
     compiling = wasmBytes().then((bytes) => WebAssembly.compile(bytes));
   }
   return compiling;

@@ -8,6 +8,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess } from '../helpers/run.js';
 import { tempDir } from '../helpers/process.js';
+import { bannerServer } from '../helpers/peers.js';
 
 function copyOfInstall(t: { after(fn: () => void): void }): string {
   const dir = tempDir('launcher');
@@ -81,4 +82,25 @@ test('a run under another V8 than the build\'s keeps a cache of its own; the shi
   const mine = cache(dir, own[0]);
   await version(dir);
   assert.ok(cache(dir, own[0]).equals(mine), 'its own cache was rejected by the next run');
+});
+
+test('a run that changed V8 flags (a PAC script: WebAssembly flags) writes no cache; a plain run then does, and PAC runs accept it', async (t) => {
+  const dir = tempDir('launcher');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  rmSync(join(dir, 'dist', 'cli.cache'));
+  writeFileSync(join(dir, 'direct.pac'), 'function FindProxyForURL(url, host) { return "DIRECT"; }');
+  const target = await bannerServer('SSH-2.0-cache\r\n', { t, then: 'close' });
+  const viaPac = async () => {
+    const r = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '-x', `pac+file://${join(dir, 'direct.pac')}`, '127.0.0.1', String(target.port)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.toString(), 'SSH-2.0-cache\r\n');
+  };
+  await viaPac();
+  assert.deepEqual(caches(dir), [], 'a PAC run wrote a cache that plain runs would reject');
+  await version(dir);
+  const plain = cache(dir);
+  await viaPac();
+  assert.ok(cache(dir).equals(plain), 'a PAC run rewrote the plain runs\' cache');
 });
