@@ -8,6 +8,7 @@
  *   latency  one-byte round trips through each relay
  *   memory   private memory per open idle session
  *   ssh      real ssh sessions: direct, relayed, through connect.c, with -F
+ *   pac      a session through a pac+file script against the same with -x
  * Each section prints a table and checks its targets as ratios taken within
  * this run; a complete default run (no --quick, --only or --connect) writes
  * test/bench/results.json.
@@ -31,8 +32,9 @@ import { section as ntlm } from './sections/ntlm.js';
 import { section as ssh } from './sections/ssh.js';
 import { section as nodeVersions } from './sections/node-versions.js';
 import { section as failover } from './sections/failover.js';
+import { section as pac } from './sections/pac.js';
 
-const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, failover, nodeVersions];
+const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, failover, nodeVersions, pac];
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');

@@ -1,32 +1,18 @@
 /**
- * Bench section "pac": what a PAC script costs a session. Interleaved, in
- * one run: the same HTTP CONNECT session with `-x http://…` given directly,
- * and through `-x pac+file://…` whose script (a typical corporate one:
- * plain names and the intranet direct, everything else through the proxy)
- * names that proxy; `node -e 0` for scale. Target: the PAC session's median
- * at most PAC_TARGET_MS above the direct one's.
+ * pac: what a PAC script costs a session. Interleaved, in one run: the same
+ * HTTP CONNECT session with `-x http://…` given directly, and through
+ * `-x pac+file://…` whose script (a typical corporate one: plain names and
+ * the intranet direct, the rest through the proxy) names that proxy;
+ * `node -e 0` for scale. Target: the PAC session's median at most
+ * PAC_TARGET_MS above the direct one's.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeSession, withArgs, type Command } from '../measure.js';
 import { startResponder } from '../responders.js';
+import { fmt, median, ratios, type BenchContext, type BenchSection, type SectionResult } from '../section.js';
 
 export const PAC_TARGET_MS = 35;
-
-export interface PacBenchInput {
-  connect: Command;
-  node: Command;
-  env: NodeJS.ProcessEnv;
-  runs: number;
-}
-
-export interface PacBenchResult {
-  medianMs: Record<string, number>;
-  runsMs: Record<string, number[]>;
-  /** PAC median minus direct median, ms. */
-  overheadMs: number;
-}
 
 const script = (port: number) => `function FindProxyForURL(url, host) {
   if (isPlainHostName(host) || dnsDomainIs(host, ".intranet.example") || shExpMatch(host, "10.*")) return "DIRECT";
@@ -35,35 +21,37 @@ const script = (port: number) => `function FindProxyForURL(url, host) {
 }
 `;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-export async function benchPac(input: PacBenchInput): Promise<PacBenchResult> {
+async function run(ctx: BenchContext): Promise<SectionResult> {
+  const runs = ctx.quick ? 5 : 30;
   const responder = await startResponder('http');
-  const dir = mkdtempSync(join(os.tmpdir(), 'connect-bench-pac-'));
-  const pacFile = join(dir, 'proxy.pac');
+  const pacFile = join(ctx.tmp, 'bench.pac');
   writeFileSync(pacFile, script(responder.port));
   const cmds: Record<string, [Command, boolean]> = {
-    'connect -x http://': [withArgs(input.connect, ['-x', `http://127.0.0.1:${responder.port}`, 'target.example', '22']), true],
-    'connect -x pac+file://': [withArgs(input.connect, ['-x', `pac+file://${pacFile}`, 'target.example', '22']), true],
-    'node -e 0': [input.node, false],
+    'connect -x http://': [withArgs(ctx.connect, ['-x', `http://127.0.0.1:${responder.port}`, 'target.example', '22']), true],
+    'connect -x pac+file://': [withArgs(ctx.connect, ['-x', `pac+file://${pacFile}`, 'target.example', '22']), true],
+    'node -e 0': [ctx.nodeE0, false],
   };
-  const runsMs: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((n) => [n, []]));
+  const ms: Record<string, number[]> = Object.fromEntries(Object.keys(cmds).map((n) => [n, []]));
   try {
-    // One warm-up round (page cache, code cache), then `runs` interleaved rounds.
-    for (let r = 0; r <= input.runs; r++) {
+    for (let r = 0; r <= runs; r++) {
       for (const [name, [cmd, banner]] of Object.entries(cmds)) {
-        const ms = await timeSession(cmd, input.env, banner);
-        if (r > 0) runsMs[name]!.push(ms);
+        const t = await timeSession(cmd, ctx.env, banner);
+        if (r > 0) ms[name]!.push(t); // run 0 warms the page cache
       }
     }
   } finally {
     await responder.close();
-    rmSync(dir, { recursive: true, force: true });
   }
-  const medianMs = Object.fromEntries(Object.entries(runsMs).map(([n, xs]) => [n, median(xs)]));
-  return { medianMs, runsMs, overheadMs: medianMs['connect -x pac+file://']! - medianMs['connect -x http://']! };
+  const medians = Object.fromEntries(Object.entries(ms).map(([n, xs]) => [n, median(xs)]));
+  const overhead = medians['connect -x pac+file://']! - medians['connect -x http://']!;
+  const r = ratios();
+  r.add('pac: session through pac+file minus the same with -x (ms)', overhead, `≤ ${PAC_TARGET_MS}`, (v) => v <= PAC_TARGET_MS);
+  r.add('pac: that difference / node -e 0', overhead / medians['node -e 0']!, '(reference)');
+  return {
+    table: [['session (median ms)', ...Object.keys(cmds)], ['http', ...Object.keys(cmds).map((n) => fmt(medians[n]))]],
+    ratios: r.list,
+    data: { medianMs: medians, overheadMs: overhead },
+  };
 }
+
+export const section: BenchSection = { name: 'pac', title: 'PAC script cost per session', run };
