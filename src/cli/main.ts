@@ -52,7 +52,7 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
   }
   const config = loadConfig(parsed.args, warn);
   for (const warning of config.warnings) warn(warning);
-  if (parsed.args.explain) return printExplanation(config, parsed.args.explain);
+  if (parsed.args.explain) return await printExplanation(config, parsed.args.explain);
   enableDebug(config.debugLevel);
   logConfig(config);
   config.tunnel.getPassword ??= lazyPasswordSource(config.askpass);
@@ -110,8 +110,13 @@ function logConfig(config: CliConfig): void {
 }
 
 /** --explain: the route and where each setting came from, on stdout (there is no tunnel); nothing is connected. */
-function printExplanation(config: CliConfig, format: 'text' | 'json'): Outcome {
+async function printExplanation(config: CliConfig, format: 'text' | 'json'): Promise<Outcome> {
   const e = config.explanation!; // buildConfig always sets it
+  // A PAC script is asked about the target (fetched and run; no proxy is contacted).
+  if (config.tunnel.pac && !e.direct.matched?.direct) {
+    e.pac = await (await import('../pac/dial.js')).explainPac(config.tunnel);
+    if (e.pac.routes) e.decision = `${e.pac.routes.join(', else ')} (the PAC script's answer); to ${e.target}`;
+  }
   const text = format === 'json' ? JSON.stringify(e, null, 2) : explanationLines(e).join('\n');
   process.stdout.write(`${text}\n`);
   return done(0);

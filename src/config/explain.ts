@@ -28,6 +28,22 @@ export interface ExplainedHop {
   candidates: ExplainedCandidate[];
 }
 
+/** --explain with a PAC script: the script is run for the target (no proxy is contacted). */
+export interface ExplainedPac {
+  /** Where the script came from (after redirects, or the WPAD URL that served it). */
+  source: string;
+  /** `FindProxyForURL("https://host:22/", "host")`. */
+  asked?: string;
+  /** What it returned. */
+  result?: string;
+  /** What that became, in the order tried. */
+  routes?: string[];
+  /** Entries it could not read (skipped). */
+  skipped?: string[];
+  /** Why there is no answer (fetch, sandbox, WPAD). */
+  error?: string;
+}
+
 export interface Explanation {
   target: string;
   /** The proxy method and what chose it. */
@@ -38,6 +54,7 @@ export interface Explanation {
   /** In one line: what happens for this target. */
   decision: string;
   settings: Setting[];
+  pac?: ExplainedPac;
 }
 
 const PASSWORD_SHOWN = 'xxxx';
@@ -73,7 +90,16 @@ export function explanationLines(e: Explanation): string[] {
     const m = e.direct.matched;
     out.push(m ? `  ${e.target.replace(/:\d+$/, '')} matches ${m.entry} (${m.from}): ${m.direct ? 'direct' : 'excluded, through the proxy'}` : `  no entry matches ${e.target.replace(/:\d+$/, '')}`);
   }
+  if (e.pac) out.push(...pacLines(e.pac));
   if (e.settings.length > 0) out.push('settings:');
   for (const s of e.settings) out.push(`  ${s.name} ${s.value} (${s.from})`);
+  return out;
+}
+
+function pacLines(pac: ExplainedPac): string[] {
+  if (pac.error !== undefined) return [`PAC script ${pac.source}: no answer: ${pac.error}`];
+  const out = [`PAC script ${pac.source}`, `  ${pac.asked} returned ${JSON.stringify(pac.result)}`, '  routes, in order:'];
+  (pac.routes ?? []).forEach((r, i) => out.push(`    ${i + 1}. ${r}`));
+  for (const entry of pac.skipped ?? []) out.push(`  skipped (unreadable): ${JSON.stringify(entry)}`);
   return out;
 }

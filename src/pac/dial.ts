@@ -5,10 +5,11 @@
  * s when unset), as failover lists do. The script itself runs within -w.
  */
 import type { Duplex } from 'node:stream';
-import { ConnectError } from '../errors.js';
+import { ConnectError, describeError } from '../errors.js';
 import { formatEndpoint, type Endpoint } from '../address.js';
 import { logger } from '../log.js';
 import { makeProxyServer } from '../config/server.js';
+import type { ExplainedPac } from '../config/explain.js';
 import type { Candidate, PacConfig, ProxyServer, TunnelConfig } from '../config/types.js';
 import { routeDialer } from '../dial/route.js';
 import type { Dialer } from '../dial/types.js';
@@ -36,6 +37,22 @@ export function answerConfig(config: TunnelConfig, routes: readonly PacRoute[]):
   const { pac, ...rest } = config;
   const candidates = routes.map((route): Candidate => (route.type === 'direct' ? { kind: 'direct' } : pacProxy(pac!, route)));
   return { ...rest, hops: [{ candidates }], direct: [] };
+}
+
+/** --explain: the script's answer for the config's target, or why there is none. */
+export async function explainPac(config: TunnelConfig): Promise<ExplainedPac> {
+  try {
+    const d = await decide(config, undefined);
+    return {
+      source: d.source,
+      asked: `FindProxyForURL(${JSON.stringify(d.url)}, ${JSON.stringify(d.host)})`,
+      result: d.result,
+      routes: d.routes.map(formatRoute),
+      ...(d.skipped.length > 0 && { skipped: d.skipped }),
+    };
+  } catch (err) {
+    return { source: config.pac!.source, error: describeError(err) };
+  }
 }
 
 /** Runs the script (finding it first for WPAD) and logs what -d and --explain show. */

@@ -107,3 +107,15 @@ test('CLI: PAC configuration errors, before any connection', async () => {
     assert.match(r.stderr, pattern);
   }
 });
+
+test('CLI --explain runs the script for the target and shows its source, its answer and the list it became (nothing connected)', async (t) => {
+  const file = pacFile(t, pac('return "PROXY 127.0.0.1:1; QUIC x:1; SOCKS5 [::1]:1080; DIRECT";'));
+  const r = await runConnect(['--explain', '-x', file, 'git.example', '22']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout.toString();
+  assert.match(out, /^route to git\.example:22: PROXY 127\.0\.0\.1:1, else SOCKS5 \[::1\]:1080, else DIRECT \(the PAC script's answer\); to git\.example:22$/m);
+  assert.ok(out.includes(`PAC script ${file}\n  FindProxyForURL("https://git.example:22/", "git.example") returned "PROXY 127.0.0.1:1; QUIC x:1; SOCKS5 [::1]:1080; DIRECT"\n  routes, in order:\n    1. PROXY 127.0.0.1:1\n    2. SOCKS5 [::1]:1080\n    3. DIRECT\n  skipped (unreadable): "QUIC x:1"\n`), out);
+  const json = await runConnect(['--explain=json', '-x', pacFile(t, pac('throw new Error("x");')), 'git.example', '22']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.match(JSON.parse(json.stdout.toString()).pac.error, /^PAC script .*: Error: x$/);
+});
