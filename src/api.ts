@@ -77,6 +77,7 @@ function candidates(text: string, ctx: SpecContext, settings: ServerSettings): C
   for (const entry of parseCandidateList(text, ctx)) {
     if (entry.kind === 'auto') throw new ConnectError('CONFIG', "'auto' reads the environment: the library does not (pass the proxy URL)");
     if (entry.when && !evaluateCondition(entry.when, networkInterfaces()).holds) continue;
+    if (entry.kind === 'wpad') continue; // only from 'auto', refused above
     out.push(entry.kind === 'direct' ? { kind: 'direct' } : makeProxyServer(entry.url, settings));
   }
   if (out.length === 0) throw new ConnectError('CONFIG', `no candidate of the proxy option applies on this network; add direct://`);

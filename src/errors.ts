@@ -17,10 +17,13 @@ export type ErrorCode =
 /** The one error type of connect: a code, and a message fit for one stderr line. */
 export class ConnectError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Ends a failover list instead of moving on (a PAC script that misbehaved must not lead to DIRECT). */
+  readonly final: boolean;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; final?: boolean }) {
     super(message, options);
     this.name = 'ConnectError';
     this.code = code;
+    this.final = options?.final === true;
   }
 }
 

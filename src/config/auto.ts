@@ -30,11 +30,19 @@ const fromEnvironment: AutoStep = (env) => {
 
 const direct: AutoStep = () => ({ candidates: [{ kind: 'direct' }], from: `no ${AUTO_VARIABLES.join('/')} in the environment: DIRECT` });
 
-/** In order; the first that answers decides. */
-export const AUTO_STEPS: AutoStep[] = [fromEnvironment, direct];
+/** WPAD (a network look-up, done by its dialer when connecting), failing over to DIRECT when it finds nothing. */
+const wpadThenDirect: AutoStep = () => ({
+  candidates: [{ kind: 'wpad' }, { kind: 'direct' }],
+  from: `no ${AUTO_VARIABLES.join('/')} in the environment: WPAD, else DIRECT`,
+});
 
-export function chooseAuto(env: Record<string, string | undefined>): AutoChoice {
+/** In order; the first that answers decides. */
+export const AUTO_STEPS: AutoStep[] = [fromEnvironment, wpadThenDirect, direct];
+
+/** `withWpad` false (a hop of a chain): WPAD's answer is a whole route, so it is skipped there. */
+export function chooseAuto(env: Record<string, string | undefined>, withWpad = true): AutoChoice {
   for (const step of AUTO_STEPS) {
+    if (step === wpadThenDirect && !withWpad) continue;
     const choice = step(env);
     if (choice) return choice;
   }

@@ -164,7 +164,9 @@ export function parseServerSpecList(text: string, defaultPort: number, ctx: Spec
 export type CandidateUrl =
   | { kind: 'proxy'; url: ProxyUrl; when?: LocalNetCondition }
   | { kind: 'direct'; when?: LocalNetCondition }
-  | { kind: 'auto' };
+  | { kind: 'auto' }
+  /** Only from `auto`'s expansion: look for a PAC file by WPAD (src/pac/wpad.ts). */
+  | { kind: 'wpad'; when?: undefined };
 
 export function parseCandidateList(text: string, ctx: SpecContext): CandidateUrl[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');

@@ -40,7 +40,13 @@ export interface DirectCandidate {
   kind: 'direct';
 }
 
-export type Candidate = ProxyServer | DirectCandidate;
+/** WPAD as a candidate (`-x auto`): a PAC file looked for when connecting; its answer is the route. */
+export interface WpadCandidate {
+  kind: 'wpad';
+  pac: PacConfig;
+}
+
+export type Candidate = ProxyServer | DirectCandidate | WpadCandidate;
 
 /** One hop of a route: alternatives tried in order (failover). */
 export interface Hop {

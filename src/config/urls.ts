@@ -44,7 +44,7 @@ export function urlCore(o: OptionArgs, hops: HopText[], inputs: UrlInputs, param
   const ctx = { source: onCli ? '-x' : 'CONNECT_PROXY', code: (onCli ? 'USAGE' : 'CONFIG') as ErrorCode };
   if (hops.some((h) => isPacSource(h.text))) return pacCore(o, hops, inputs, params, ctx.source, ctx.code, dnsServer);
   const roaming = new Roaming(inputs);
-  const built = hops.map((hop) => buildHop(hop, ctx, o, inputs, params, roaming));
+  const built = hops.map((hop) => buildHop(hop, ctx, o, inputs, params, roaming, hops.length === 1));
   const warnings = onCli && built.some((b) => b.passwordInUrl) ? [cliSecretWarning('-x')] : [];
   const list = noProxyList(inputs, params);
   const method = { name: 'method', value: 'proxy URLs', from: onCli ? '-x' : hops[0]!.from };
@@ -71,11 +71,11 @@ interface BuiltHop {
   passwordInUrl: boolean;
 }
 
-function buildHop(hop: HopText, ctx: { source: string; code: ErrorCode }, o: OptionArgs, inputs: UrlInputs, params: ParamLookup, roaming: Roaming): BuiltHop {
+function buildHop(hop: HopText, ctx: { source: string; code: ErrorCode }, o: OptionArgs, inputs: UrlInputs, params: ParamLookup, roaming: Roaming, single: boolean): BuiltHop {
   let entries = parseCandidateList(hop.text, ctx);
   const note: ExplainedHop = { from: hop.from, candidates: [] };
   if (entries.some((e) => e.kind === 'auto')) {
-    const choice = chooseAuto(inputs.env);
+    const choice = chooseAuto(inputs.env, single);
     const chosen = choice.candidates ?? parseCandidateList(choice.text!, { source: choice.from, code: 'CONFIG' });
     entries = entries.flatMap((e) => (e.kind === 'auto' ? chosen : [e]));
     note.auto = choice.from;
@@ -102,6 +102,10 @@ function buildHop(hop: HopText, ctx: { source: string; code: ErrorCode }, o: Opt
 }
 
 function buildCandidate(entry: CandidateUrl, from: string, o: OptionArgs, inputs: UrlInputs, params: ParamLookup): { candidate: Candidate; explained: ExplainedCandidate } {
+  if (entry.kind === 'wpad') {
+    const pac = pacConfig('wpad', from, o, inputs, params);
+    return { candidate: { kind: 'wpad', pac }, explained: { what: 'WPAD (a PAC file from http://wpad.<domain>/wpad.dat, looked for when connecting)', settings: [] } };
+  }
   if (entry.kind !== 'proxy') return { candidate: { kind: 'direct' }, explained: { what: 'direct', settings: [] } };
   const u = entry.url;
   const kind: Kind = u.kind === 'https' ? 'http' : (u.kind as Kind);
@@ -121,17 +125,22 @@ function pacCore(o: OptionArgs, hops: HopText[], inputs: UrlInputs, params: Para
     throw new ConnectError(code, `a PAC URL or wpad must be the only proxy given (${source}): the script's answer is the whole route`);
   }
   if (text.toLowerCase() !== 'wpad') parsePacUrl(text, source, code);
-  const settings = (kind: Kind) => settingsFor(kind, o, inputs.loginName, params).settings;
-  const pac: PacConfig = {
-    source: text.toLowerCase() === 'wpad' ? 'wpad' : text,
-    from: source,
-    servers: { socks5: settings('socks5'), socks4: settings('socks4'), http: settings('http') },
-    ...(o.insecure && { insecure: true }),
-  };
+  const pac = pacConfig(text.toLowerCase() === 'wpad' ? 'wpad' : text, source, o, inputs, params);
   const noProxy = noProxyList(inputs, params);
   const method = { name: 'method', value: `PAC ${pac.source}`, from: hops[0]!.from };
   const note: ExplainedHop = { from: hops[0]!.from, candidates: [{ what: `PAC ${pac.source} (its answer for the target, asked when connecting)`, settings: [] }] };
   return { hops: [], pac, ...noProxy, warnings: [], method, hopNotes: [note], ...(dnsServer ? { dnsServer } : {}) };
+}
+
+/** A PAC source with what its entries cannot say (users, passwords, SOCKS5 methods) per kind. */
+function pacConfig(source: string, from: string, o: OptionArgs, inputs: UrlInputs, params: ParamLookup): PacConfig {
+  const settings = (kind: Kind) => settingsFor(kind, o, inputs.loginName, params).settings;
+  return {
+    source,
+    from,
+    servers: { socks5: settings('socks5'), socks4: settings('socks4'), http: settings('http') },
+    ...(o.insecure && { insecure: true }),
+  };
 }
 
 /** NO_PROXY, as the direct list of URL routes: no_proxy from the environment first, then NO_PROXY (environment or rc). */

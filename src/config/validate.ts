@@ -25,7 +25,7 @@ export function validateTunnel(config: TunnelConfig): void {
   if (config.pac !== undefined && (typeof config.pac?.source !== 'string' || config.hops.length > 0)) bad('a PAC script decides the whole route: give it no proxy hops');
   config.hops.forEach((hop, i) => {
     if (!hop || !Array.isArray(hop.candidates) || hop.candidates.length === 0) bad(`proxy hop ${i + 1} has no proxy server`);
-    for (const candidate of hop.candidates) if (candidate?.kind !== 'direct') validateProxy(candidate);
+    for (const candidate of hop.candidates) if (candidate?.kind !== 'direct' && candidate?.kind !== 'wpad') validateProxy(candidate);
   });
   // What each hop is asked to connect to: the next hop's proxies, or the target.
   for (let i = 0; i < config.hops.length; i++) {
@@ -34,7 +34,7 @@ export function validateTunnel(config: TunnelConfig): void {
 }
 
 function proxiesOf(hop: Hop): ProxyServer[] {
-  return hop.candidates.filter((c): c is ProxyServer => c.kind !== 'direct');
+  return hop.candidates.filter((c): c is ProxyServer => c.kind !== 'direct' && c.kind !== 'wpad');
 }
 
 /** What hop `i` may be asked to connect to: a proxy of a later hop (past `direct://` candidates), or the target. */

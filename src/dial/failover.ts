@@ -38,7 +38,7 @@ export function failoverDialer(candidates: readonly Dialer[], options: FailoverO
           if (failures.length > 0) log('using %s (after: %s)', candidate.label, failures.join('; '));
           return stream;
         } catch (err) {
-          if (signal?.aborted) throw err;
+          if (signal?.aborted || (err instanceof ConnectError && err.final)) throw err;
           const why = describeError(err);
           failures.push(why);
           log('%s failed: %s', candidate.label, why);

@@ -23,11 +23,15 @@ export interface HopForward {
   proxyOptions: ProxyOptions;
   /** -w: the bound of each failover attempt. */
   attemptMs?: number | undefined;
+  /** The whole route's config: a WPAD candidate builds a route of its own from it. */
+  config?: TunnelConfig;
 }
 
 /** One candidate as a dialer. A new kind of candidate (e.g. PAC) is one more case here. */
 export function candidateDialer(candidate: Candidate, forward: HopForward): Dialer {
   if (candidate.kind === 'direct') return forward.direct;
+  // WPAD (-x auto, one-hop routes only): found when dialing; its script's answer is the route.
+  if (candidate.kind === 'wpad') return lazyPacDialer({ ...forward.config!, hops: [], pac: candidate.pac });
   return proxyDialer(candidate, forward.proxies, forward.proxyOptions);
 }
 
@@ -46,6 +50,7 @@ export function routeDialer(config: TunnelConfig): Dialer {
       direct: route ?? (last ? toTarget : toProxies),
       proxyOptions,
       attemptMs: config.timeoutMs,
+      config,
     };
     route = failoverDialer(hop.candidates.map((c) => candidateDialer(c, forward)), { attemptMs: config.timeoutMs });
   });

@@ -78,6 +78,7 @@ export async function decideWithScript(fetched: FetchedPac, engine: PacEngine, t
   const mine = /myIpAddress/.test(fetched.text) ? myAddresses() : undefined;
   mine?.catch(() => {});
   const timeoutMs = Math.max(1, opts.timeoutMs ?? PAC_RUN_MS);
+  // A script that misbehaves ends the attempt: no failover (e.g. -x auto's DIRECT) may follow it silently.
   const answer = await askPac(engine, {
     source: fetched.text,
     name: fetched.from,
@@ -87,10 +88,12 @@ export async function decideWithScript(fetched: FetchedPac, engine: PacEngine, t
     lookup: (name) => lookupAll(name, opts.dnsServer),
     myAddresses: () => mine ?? myAddresses(),
     ...(opts.alert && { alert: opts.alert }),
+  }).catch((err: unknown) => {
+    throw err instanceof ConnectError ? new ConnectError(err.code, err.message, { cause: err, final: true }) : err;
   });
   const { routes, skipped } = parsePacResult(answer.result);
   if (routes.length === 0) {
-    throw new ConnectError('PAC', `PAC script ${fetched.from}: FindProxyForURL returned ${JSON.stringify(answer.result.slice(0, 200))}, which names no usable proxy and no DIRECT`);
+    throw new ConnectError('PAC', `PAC script ${fetched.from}: FindProxyForURL returned ${JSON.stringify(answer.result.slice(0, 200))}, which names no usable proxy and no DIRECT`, { final: true });
   }
   return { source: fetched.from, url, host, result: answer.result, routes, skipped, runs: answer.runs };
 }

@@ -81,3 +81,38 @@ test('WPAD in a namespace: wpad.<domain> by DNS, most specific first, never at o
   assert.deepEqual(asked().filter(trap), [], 'a name at or above the public suffix was asked');
   assert.deepEqual(peer.events.filter((e) => e.http && !e.http.startsWith('wpad.pactest.co.uk ')), []);
 });
+
+test('-x auto with nothing in the environment: WPAD first, DIRECT when it finds nothing, never DIRECT after a broken script', GUARD, async (t) => {
+  const lab = makeLab(t, 'a', '10.79.1.5/24');
+  const peer = await startLabPeer(t, lab, {
+    banner: 'SSH-2.0-auto\r\n',
+    dns: { 'wpad.found.pactest.test': '127.0.0.1', 'wpad.broken.pactest.test': '127.0.0.1' },
+    web: {
+      'wpad.found.pactest.test': 'function FindProxyForURL(url, host) { return "PROXY 127.0.0.1:$PROXY"; }',
+      'wpad.broken.pactest.test': 'function FindProxyForURL(url, host) { for (;;) {} }',
+    },
+  });
+  const connects = () => peer.events.filter((e) => e.connect).length;
+
+  lab.setResolvConf('nameserver 127.0.0.1\nsearch found.pactest.test\noptions attempts:1 timeout:1\n');
+  const found = await lab.connect(['-x', 'auto', '127.0.0.1', String(peer.banner)]);
+  assert.equal(found.code, 0, found.stderr);
+  assert.equal(found.stdout.toString(), 'SSH-2.0-auto\r\n');
+  await peer.seen((e) => e.connect === `127.0.0.1:${peer.banner}`);
+
+  lab.setResolvConf('nameserver 127.0.0.1\nsearch nothing.pactest.test\noptions attempts:1 timeout:1\n');
+  const before = connects();
+  const none = await lab.connect(['-d', '-x', 'auto', '127.0.0.1', String(peer.banner)]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stdout.toString(), 'SSH-2.0-auto\r\n');
+  assert.match(none.stderr, /WPAD found no PAC file for nothing\.pactest\.test/);
+  assert.match(none.stderr, /using direct \(after: /);
+  assert.equal(connects(), before, 'no PAC found: straight to the target');
+
+  lab.setResolvConf('nameserver 127.0.0.1\nsearch broken.pactest.test\noptions attempts:1 timeout:1\n');
+  const broken = await lab.connect(['-w', '2', '-x', 'auto', '127.0.0.1', String(peer.banner)]);
+  assert.equal(broken.code, 1);
+  assert.equal(broken.stdout.length, 0);
+  // One line, the script's failure (or -w running out first on a loaded machine), never the target's banner.
+  assert.match(broken.stderr, /^connect: (PAC script pac\+http:\/\/wpad\.broken\.pactest\.test\/wpad\.dat: did not finish|timed out)[^\n]*\n$/);
+});

@@ -64,18 +64,22 @@ test('parseCandidateList: proxies, direct://, auto, conditions', () => {
   assert.throws(() => parseCandidateList('ftp://x', ctx), /unknown scheme/);
 });
 
-test('chooseAuto: ALL_PROXY, all_proxy, HTTPS_PROXY, https_proxy in order; empty is unset; no scheme means http; else DIRECT', () => {
+test('chooseAuto: ALL_PROXY, all_proxy, HTTPS_PROXY, https_proxy in order; empty is unset; no scheme means http; else WPAD, else DIRECT', () => {
   const rows: [Record<string, string>, string | undefined, string][] = [
     [{ ALL_PROXY: 'socks5h://a:1080', HTTPS_PROXY: 'http://b:3128' }, 'socks5h://a:1080', 'environment variable ALL_PROXY'],
     [{ all_proxy: 'socks5://a', https_proxy: 'http://b' }, 'socks5://a', 'environment variable all_proxy'],
     [{ ALL_PROXY: '', HTTPS_PROXY: 'b:3128' }, 'http://b:3128', 'environment variable HTTPS_PROXY'],
     [{ https_proxy: 'https://c' }, 'https://c', 'environment variable https_proxy'],
-    [{ HTTP_PROXY: 'p:80', NO_PROXY: '*' }, undefined, 'no ALL_PROXY/all_proxy/HTTPS_PROXY/https_proxy in the environment: DIRECT'],
+    [{ HTTP_PROXY: 'p:80', NO_PROXY: '*' }, undefined, 'no ALL_PROXY/all_proxy/HTTPS_PROXY/https_proxy in the environment: WPAD, else DIRECT'],
   ];
   for (const [env, text, from] of rows) {
     const choice = chooseAuto(env);
     assert.equal(choice.text, text, JSON.stringify(env));
     assert.equal(choice.from, from);
-    if (text === undefined) assert.deepEqual(choice.candidates, [{ kind: 'direct' }]);
+    if (text === undefined) assert.deepEqual(choice.candidates, [{ kind: 'wpad' }, { kind: 'direct' }]);
   }
+  // A hop of a chain: WPAD's answer is a whole route, so auto skips it there.
+  const inChain = chooseAuto({}, false);
+  assert.deepEqual(inChain.candidates, [{ kind: 'direct' }]);
+  assert.equal(inChain.from, 'no ALL_PROXY/all_proxy/HTTPS_PROXY/https_proxy in the environment: DIRECT');
 });
