@@ -89,7 +89,7 @@ test('a run that changed V8 flags (a PAC script: WebAssembly flags) writes no ca
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
   cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-  rmSync(join(dir, 'dist', 'cli.cache'));
+  for (const name of caches(dir)) rmSync(join(dir, 'dist', name));
   writeFileSync(join(dir, 'direct.pac'), 'function FindProxyForURL(url, host) { return "DIRECT"; }');
   const target = await bannerServer('SSH-2.0-cache\r\n', { t, then: 'close' });
   const viaPac = async () => {
