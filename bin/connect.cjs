@@ -6,9 +6,10 @@
 // learn the module type, and it runs the one-file bundle dist/cli.cjs
 // through a V8 code cache: bytecode for the functions a session runs, no
 // parsing or compiling. A cache is used only when it belongs to this very
-// bundle (the build id on the bundle's first line) and V8 accepts it (same
-// V8 version and flags); otherwise the bundle is compiled as usual and, when
-// dist/ is writable, a fresh cache is written at exit for the next run.
+// bundle (the build id on the bundle's first line), its payload is intact
+// (the checksum on the cache's first line, see checksum()) and V8 accepts it
+// (same V8 version and flags); otherwise the bundle is compiled as usual
+// and, when dist/ is writable, a fresh cache is written at exit.
 // CONNECT_CODE_CACHE=off: never read or write it; =write: rewrite it at exit.
 // The one place that may end the process at once; src/ gets it as `exit`.
 const exit = (code) => process.exit(code);
@@ -28,7 +29,11 @@ function launch() {
   if (id && mode !== 'off') {
     try {
       const data = fs.readFileSync(cacheFile);
-      if (data.toString('latin1', 0, id.length) === id) cachedData = data.subarray(id.length);
+      const head = id.length + 9; // <id line><8 hex digits>\n
+      if (data.toString('latin1', 0, id.length) === id && data[head - 1] === 0x0a) {
+        const payload = data.subarray(head);
+        if (data.toString('latin1', id.length, head - 1) === checksum(payload)) cachedData = payload;
+      }
     } catch {}
   }
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
@@ -45,6 +50,34 @@ function launch() {
   // serves (createRequire would load node:module for nothing).
   script.runInThisContext()(module.exports, require, module, file, dir);
   return module.exports;
+}
+
+/**
+ * V8 checks a code cache's header (version, flags, source hash, length) but
+ * trusts its payload: flipped bytes there crash the process (V8_Fatal or
+ * SIGSEGV) on every run until the file is deleted. So the cache carries a
+ * checksum of its payload, checked before V8 sees it: FNV-1a over 32-bit
+ * words (the tail zero-padded), run as WebAssembly because the same loop in
+ * JavaScript, or loading node:crypto, node:zlib or node:v8 (for V8's own
+ * payload checksum, off in release builds) costs several times more at
+ * every start (test/bench/NOTES.md). Without WebAssembly (`--jitless`) it
+ * throws, and the cache is not used.
+ *
+ *   (module (memory (export "m") 4)
+ *     (func (export "h") (param $n i32) (result i32) (local $i i32) (local $h i32)
+ *       (local.set $h (i32.const 0x811c9dc5))
+ *       (loop
+ *         (local.set $h (i32.mul (i32.xor (local.get $h) (i32.load (local.get $i))) (i32.const 0x01000193)))
+ *         (br_if 0 (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))
+ *       (local.get $h)))
+ */
+function checksum(data) {
+  const wasm = 'AGFzbQEAAAABBgFgAX8BfwMCAQAFAwEABAcJAgFoAAABbQIACi8BLQECf0HFu/KIeCECA0AgAiABKAIAc0GTg4AIbCECIAFBBGoiASAASQ0ACyACCw==';
+  const { h, m } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64'))).exports;
+  const pages = Math.ceil((data.length + 4) / 65536) - m.buffer.byteLength / 65536;
+  if (pages > 0) m.grow(pages);
+  new Uint8Array(m.buffer).set(data);
+  return (h((data.length + 3) & ~3) >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -68,7 +101,8 @@ function saveCache(script, cacheFile, id) {
   const tmp = `${cacheFile}.${process.pid}`;
   try {
     fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(id, 'latin1'), script.createCachedData()]));
+    const payload = script.createCachedData();
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${id}${checksum(payload)}\n`, 'latin1'), payload]));
     fs.renameSync(tmp, cacheFile);
   } catch {
     try { fs.rmSync(tmp, { force: true }); } catch {}

@@ -6,7 +6,8 @@
 //                   ES module loader alone costs several ms per start. Its
 //                   first line is `//build <id> <v8>` (hash of the bundle,
 //                   the V8 version the build's cache is made for).
-//   dist/cli.cache  V8 code cache for cli.cjs (<id> + cachedData), made here
+//   dist/cli.cache  V8 code cache for cli.cjs (<id line>, a checksum of the
+//                   payload (see bin/connect.cjs), cachedData), made here
 //                   by running sessions through bin/connect.cjs (see there).
 //   dist/index.js   the library (ESM, protocol modules in lazy chunks).
 //   dist/quickjs.wasm  the PAC sandbox (QuickJS), read only when a PAC is used.

@@ -66,6 +66,26 @@ test('a cache V8 rejects is replaced by one it accepts', async (t) => {
   assert.ok(cache(dir).equals(replaced), 'the replacement was rejected too');
 });
 
+test('a cache with flipped bytes (header intact) is rejected and replaced, not run: no crash', async (t) => {
+  const dir = copyOfInstall(t);
+  const built = cache(dir);
+  const header = built.subarray(0, built.indexOf(0x0a) + 1);
+  const damaged = Buffer.from(built);
+  // Past V8's own header (version, flags, source hash, length: under 100 bytes).
+  for (let i = header.length + 100; i < damaged.length; i += 997) damaged[i]! ^= 0x55;
+  writeFileSync(join(dir, 'dist', 'cli.cache'), damaged);
+  await version(dir);
+  const replaced = cache(dir);
+  assert.ok(!replaced.equals(damaged), 'the damaged cache was kept');
+  await version(dir);
+  assert.ok(cache(dir).equals(replaced), 'the replacement was rejected too');
+  const one = Buffer.from(replaced);
+  one[Math.floor((header.length + one.length) / 2)]! ^= 0x01; // a single bit
+  writeFileSync(join(dir, 'dist', 'cli.cache'), one);
+  await version(dir);
+  assert.ok(!cache(dir).equals(one), 'a one-bit flip went unnoticed');
+});
+
 test('a run under another V8 than the build\'s keeps a cache of its own; the shipped one is left alone', async (t) => {
   const dir = copyOfInstall(t);
   const file = join(dir, 'dist', 'cli.cjs');
