@@ -72,17 +72,17 @@ interface BuiltHop {
 }
 
 function buildHop(hop: HopText, ctx: { source: string; code: ErrorCode }, o: OptionArgs, inputs: UrlInputs, params: ParamLookup, roaming: Roaming, single: boolean): BuiltHop {
-  let entries = parseCandidateList(hop.text, ctx);
+  let entries = parseCandidateList(hop.text, ctx).map((entry) => ({ entry, from: hop.from }));
   const note: ExplainedHop = { from: hop.from, candidates: [] };
-  if (entries.some((e) => e.kind === 'auto')) {
+  if (entries.some((e) => e.entry.kind === 'auto')) {
     const choice = chooseAuto(inputs.env, single);
-    const chosen = choice.candidates ?? parseCandidateList(choice.text!, { source: choice.from, code: 'CONFIG' });
-    entries = entries.flatMap((e) => (e.kind === 'auto' ? chosen : [e]));
+    const chosen = (choice.candidates ?? parseCandidateList(choice.text!, { source: choice.from, code: 'CONFIG' })).map((entry) => ({ entry, from: choice.from }));
+    entries = entries.flatMap((e) => (e.entry.kind === 'auto' ? chosen : [e]));
     note.auto = choice.from;
   }
   const candidates: Candidate[] = [];
-  for (const entry of entries) {
-    const { candidate, explained } = buildCandidate(entry, hop.from, o, inputs, params);
+  for (const { entry, from } of entries) {
+    const { candidate, explained } = buildCandidate(entry, from, o, inputs, params);
     if (entry.kind !== 'auto' && entry.when) {
       const verdict = evaluateCondition(entry.when, roaming.interfaces);
       explained.rule = { text: entry.when.text, fired: verdict.holds, because: verdict.because };
@@ -97,7 +97,7 @@ function buildHop(hop: HopText, ctx: { source: string; code: ErrorCode }, o: Opt
   if (candidates.length === 0) {
     throw new ConnectError(ctx.code, `no candidate of ${JSON.stringify(hop.text.replace(/:[^:@/]*@/g, ':xxxx@'))} (${hop.from}) applies on this network; add direct:// to go without a proxy there`);
   }
-  const passwordInUrl = entries.some((e) => e.kind === 'proxy' && e.url.password !== undefined);
+  const passwordInUrl = entries.some(({ entry, from }) => from === hop.from && entry.kind === 'proxy' && entry.url.password !== undefined);
   return { hop: { candidates }, note, passwordInUrl };
 }
 

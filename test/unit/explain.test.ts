@@ -83,6 +83,7 @@ test('roaming rules and auto: the rule that fired, the variable auto found', () 
   const auto = explain(['-x', 'auto'], { HTTPS_PROXY: 'corp:3128', NO_PROXY: '.lan' });
   assert.equal(auto.hops[0]!.auto, 'environment variable HTTPS_PROXY');
   assert.equal(candidate(auto).what, 'HTTP proxy corp:3128');
+  assert.equal(setting(candidate(auto).settings, 'server').from, 'environment variable HTTPS_PROXY');
   const bare = explain([], { CONNECT_PROXY: 'auto' }).hops[0]!.candidates;
   assert.deepEqual(bare.map((c) => c.what), ['WPAD (a PAC file from http://wpad.<domain>/wpad.dat, looked for when connecting)', 'direct']);
 });
