@@ -123,13 +123,17 @@ const cli = await esbuild.build({
   define: { 'import.meta': '__import_meta' },
   banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   plugins: [lazyChildProcess, vendored],
+  // The optional native Kerberos package: required at run time, and only
+  // when a proxy offers Negotiate (src/auth/kerberos.ts).
+  external: ['kerberos'],
 });
 const cliText = cli.outputFiles[0].text;
 // What bin/connect.cjs relies on: no import(), and require() of node builtins
-// only (debug's optional supports-color aside, which it try/catches).
+// only (debug's optional supports-color and the optional kerberos aside,
+// both required inside a try/catch).
 if (/\bimport\(/.test(cliText)) throw new Error('dist/cli.cjs still contains import()');
 for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
-  if (!builtinModules.includes(id.replace(/^node:/, '')) && id !== 'supports-color') {
+  if (!builtinModules.includes(id.replace(/^node:/, '')) && id !== 'supports-color' && id !== 'kerberos') {
     throw new Error(`dist/cli.cjs requires a non-builtin module at run time: ${id}`);
   }
 }
@@ -156,6 +160,7 @@ await esbuild.build({
   outdir: dist,
   splitting: true,
   format: 'esm',
+  external: ['kerberos'],
   // CommonJS dependencies (debug) call require() for node builtins.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
 });

@@ -39,7 +39,8 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
     throw new ConnectError('AUTH', `${peer} requires authentication for ${target} (${head.status}); offered schemes: ${offered}; connect supports Negotiate (NTLM inside), NTLM (v2), Digest (MD5, SHA-256, SHA-512-256, qop=auth) and Basic`);
   }
   log('%s offers %s; using %s', peer, challenges.map((c) => c.scheme).join(', '), scheme);
-  if (scheme === 'ntlm' || scheme === 'negotiate') return (await import('./http-ntlm.js')).negotiateNtlm(ctx, scheme, target, peer);
+  if (scheme === 'negotiate') return (await import('./http-negotiate.js')).negotiateNegotiate(ctx, target, peer);
+  if (scheme === 'ntlm') return (await import('./http-ntlm.js')).negotiateNtlm(ctx, scheme, target, peer);
   return retryWithCredentials(ctx, scheme, challenges, target, peer);
 }
 

@@ -49,6 +49,8 @@ export interface LaunchSpec {
   logFile: string;
   /** Writes config for this port, returns [binary, args]. */
   prepare(port: number): [string, string[]];
+  /** Added to this process's environment for the server. */
+  env?: NodeJS.ProcessEnv;
   t?: Teardown;
 }
 
@@ -69,7 +71,8 @@ export async function launch(spec: LaunchSpec): Promise<ServerHandle> {
 async function launchOnce(spec: LaunchSpec, port: number): Promise<ServerHandle> {
   const [bin, args] = spec.prepare(port);
   const out = openSync(spec.logFile, 'a');
-  const child = spawn(bin, args, { cwd: spec.dir, detached: true, stdio: ['ignore', out, out] });
+  const env = spec.env ? { ...process.env, ...spec.env } : process.env;
+  const child = spawn(bin, args, { cwd: spec.dir, detached: true, stdio: ['ignore', out, out], env });
   closeSync(out);
   child.unref(); // a forgotten server must not keep the test process alive; 'exit' kills it
   let exited = false;

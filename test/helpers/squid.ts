@@ -16,6 +16,8 @@ import { launch, type ServerHandle } from './servers.js';
 export interface SquidOptions {
   /** ntlm-fake: NTLM by ntlm_fake_auth; negotiate-ntlm: Negotiate by negotiate_wrapper_auth (NTLM to ntlm_fake_auth, Kerberos to negotiate_kerberos_auth). */
   auth: 'ntlm-fake' | 'negotiate-ntlm' | 'none';
+  /** negotiate-ntlm: Kerberos tickets checked by negotiate_kerberos_auth against this keytab (test/helpers/kdc.ts), the realm's environment given to squid's helpers. */
+  kerberos?: { keytab: string; env: NodeJS.ProcessEnv };
   t?: Teardown;
 }
 
@@ -35,7 +37,7 @@ export async function startSquid(opts: SquidOptions): Promise<SquidHandle> {
   const conf = join(dir, 'squid.conf');
   const name = `ct${process.pid}x${++instances}`;
   const h = await launch({
-    name: 'squid', dir, logFile: join(dir, 'squid.out'), t: opts.t,
+    name: 'squid', dir, logFile: join(dir, 'squid.out'), t: opts.t, env: opts.kerberos?.env,
     prepare: (port) => {
       writeFileSync(conf, squidConf(port, dir, opts, proxyUser !== undefined));
       return [bin, ['-N', '-f', conf, '-n', name]];
@@ -52,7 +54,7 @@ function squidConf(port: number, dir: string, opts: SquidOptions, asRoot: boolea
   const auth = {
     'ntlm-fake': ['auth_param ntlm program /usr/lib/squid/ntlm_fake_auth', 'auth_param ntlm children 2 startup=1', 'auth_param ntlm keep_alive on', ...required],
     'negotiate-ntlm': [
-      'auth_param negotiate program /usr/lib/squid/negotiate_wrapper_auth --ntlm /usr/lib/squid/ntlm_fake_auth --kerberos /usr/lib/squid/negotiate_kerberos_auth',
+      `auth_param negotiate program /usr/lib/squid/negotiate_wrapper_auth --ntlm /usr/lib/squid/ntlm_fake_auth --kerberos /usr/lib/squid/negotiate_kerberos_auth${kerberosArgs(opts)}`,
       'auth_param negotiate children 2 startup=1', 'auth_param negotiate keep_alive on', ...required,
     ],
     none: ['http_access allow localhost'],
@@ -66,7 +68,13 @@ function squidConf(port: number, dir: string, opts: SquidOptions, asRoot: boolea
   ].join('\n');
 }
 
-function lookupProxyUser(): { uid: number; gid: number } | undefined {
+/** Any principal in the keytab (the client asks for HTTP/<the name it dialed>); no replay cache files. */
+function kerberosArgs(opts: SquidOptions): string {
+  return opts.kerberos ? ` -s GSS_C_NO_NAME -k ${opts.kerberos.keytab} -t none` : '';
+}
+
+/** The uid/gid squid drops to when started as root (files it reads must be theirs). */
+export function lookupProxyUser(): { uid: number; gid: number } | undefined {
   const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('proxy:'));
   if (!line) return undefined;
   const [, , uid, gid] = line.split(':');
