@@ -46,14 +46,20 @@ export async function negotiate(stream: Duplex, ctx: NegotiateContext): Promise<
 
 /**
  * README "Proxy authentication": Digest (its strongest algorithm), NTLM,
- * Negotiate (NTLM inside it), Basic — curl's --anyauth order, with
- * Negotiate after NTLM because without Kerberos it carries the same NTLM.
+ * Negotiate, Basic — curl's --anyauth order, except that Negotiate comes
+ * after NTLM unless Kerberos can be tried (the optional `kerberos` package
+ * loads, asked only when a proxy offers both): otherwise it carries the same NTLM.
  */
-export async function chooseScheme(challenges: readonly wire.Challenge[]): Promise<Scheme | undefined> {
+export async function chooseScheme(challenges: readonly wire.Challenge[], kerberosLoads = defaultKerberosLoads): Promise<Scheme | undefined> {
   const offered = (scheme: string) => challenges.some((c) => c.scheme === scheme);
   if (offered('digest') && (await import('../auth/digest.js')).pickDigest(challenges)) return 'digest';
+  if (offered('negotiate') && offered('ntlm') && (await kerberosLoads())) return 'negotiate';
   for (const scheme of ['ntlm', 'negotiate', 'basic'] as const) if (offered(scheme)) return scheme;
   return undefined;
+}
+
+async function defaultKerberosLoads(): Promise<boolean> {
+  return (await import('../auth/kerberos.js')).load().ok;
 }
 
 /** Basic or Digest: a fresh connection per try; one more after a stale Digest nonce (RFC 7616 §3.3). */

@@ -178,7 +178,7 @@ test('-d: scheme chosen, message types and flags; no response, hash or password'
   }
 });
 
-test('scheme order: Digest, NTLM, Negotiate, Basic (README "Proxy authentication")', async () => {
+test('scheme order: Digest, NTLM, Negotiate, Basic; Negotiate before NTLM when Kerberos can be tried (README "Proxy authentication")', async () => {
   const digest = 'Digest realm="r", nonce="n", qop="auth"';
   const cases: Array<[string[], string | undefined]> = [
     [['Basic realm="r"', 'NTLM'], 'ntlm'],
@@ -190,7 +190,15 @@ test('scheme order: Digest, NTLM, Negotiate, Basic (README "Proxy authentication
     [['Basic realm="r"'], 'basic'],
     [['Bearer', 'Mutual'], undefined],
   ];
-  for (const [offer, expected] of cases) assert.equal(await chooseScheme(parseChallenges(offer)), expected, offer.join(' | '));
+  const noKerberos = async () => false;
+  for (const [offer, expected] of cases) assert.equal(await chooseScheme(parseChallenges(offer), noKerberos), expected, offer.join(' | '));
+  const withKerberos: Array<[string[], string | undefined]> = [
+    [['NTLM', 'Negotiate'], 'negotiate'],
+    [['Negotiate', 'NTLM', 'Basic realm="r"'], 'negotiate'],
+    [['Negotiate', 'NTLM', digest], 'digest'],
+    [['NTLM', 'Basic realm="r"'], 'ntlm'],
+  ];
+  for (const [offer, expected] of withKerberos) assert.equal(await chooseScheme(parseChallenges(offer), async () => true), expected, offer.join(' | '));
 });
 
 test('NTLM offered with Basic: NTLM is used (the password never goes out as Basic)', async (t) => {
