@@ -16,7 +16,7 @@ export interface KdcHandle extends ServerHandle {
   realm: string;
   /** KRB5_CONFIG, KRB5_KDC_PROFILE and KRB5RCACHETYPE for anything using this realm. */
   env: NodeJS.ProcessEnv;
-  /** Keytab with HTTP/localhost@realm, readable by `owner` when given. */
+  /** Keytab with HTTP/localhost@realm, readable by `owner` when given (absent with httpPrincipal: false). */
   httpKeytab: string;
   /** A credential cache holding a ticket for `user` (kinit from its keytab). */
   kinit(user: string): string;
@@ -50,7 +50,15 @@ export function missingKerberosPackage(): string | undefined {
   }
 }
 
-export async function startKdc(opts: { t?: Teardown; owner?: { uid: number; gid: number } } = {}): Promise<KdcHandle> {
+export interface KdcOptions {
+  t?: Teardown;
+  /** Owner of the HTTP keytab (squid's user when run as root). */
+  owner?: { uid: number; gid: number };
+  /** false: no HTTP/localhost principal, so the KDC refuses a ticket for it. */
+  httpPrincipal?: boolean;
+}
+
+export async function startKdc(opts: KdcOptions = {}): Promise<KdcHandle> {
   const dir = tempDir('kdc');
   chmodSync(dir, 0o755);
   const realm = `KRB${process.pid}X${++kdcs}.TEST`;
@@ -66,10 +74,12 @@ export async function startKdc(opts: { t?: Teardown; owner?: { uid: number; gid:
   run('kdb5_util', ['create', '-s', '-r', realm, '-P', `master-${process.pid}-${kdcs}`]);
   const admin = (query: string) => run('kadmin.local', ['-r', realm, '-q', query]);
   const httpKeytab = join(dir, 'http.keytab');
-  admin(`addprinc -randkey HTTP/localhost@${realm}`);
-  admin(`ktadd -k ${httpKeytab} HTTP/localhost@${realm}`);
-  chmodSync(httpKeytab, 0o640);
-  if (opts.owner) chownSync(httpKeytab, opts.owner.uid, opts.owner.gid);
+  if (opts.httpPrincipal !== false) {
+    admin(`addprinc -randkey HTTP/localhost@${realm}`);
+    admin(`ktadd -k ${httpKeytab} HTTP/localhost@${realm}`);
+    chmodSync(httpKeytab, 0o640);
+    if (opts.owner) chownSync(httpKeytab, opts.owner.uid, opts.owner.gid);
+  }
   const h = await launch({
     name: 'krb5kdc', dir, logFile: join(dir, 'krb5kdc.out'), t: opts.t, env,
     prepare: (port) => {

@@ -3,7 +3,8 @@
 // package's KerberosServer, the HTTP/localhost keytab of a loopback MIT KDC,
 // test/helpers/kdc.ts) and answers with its mutual-authentication token:
 // a reply token that verifies, one that does not (the tunnel is refused),
-// and a proxy that turns the ticket down (NTLM inside Negotiate follows).
+// a proxy that turns the ticket down and a KDC that knows no such service
+// (NTLM inside Negotiate follows both).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
@@ -20,7 +21,7 @@ interface Seen { authorization: string[] }
 
 /** One CONNECT per connection: 407 Negotiate without credentials; a Kerberos token is accepted by GSSAPI, then `reply`. */
 async function kerberosProxy(kdc: KdcHandle, reply: Reply, targetPort: number, t: { after(fn: () => unknown): void }) {
-  Object.assign(process.env, kdc.env, { KRB5_KTNAME: kdc.httpKeytab });
+  Object.assign(process.env, kdc.env, { KRB5_KTNAME: kdc.httpKeytab }); // the acceptor, in this process
   const krb = createRequire(import.meta.url)('kerberos');
   const seen: Seen = { authorization: [] };
   const sockets = new Set<Socket>();
@@ -60,8 +61,8 @@ function forged(token: string): string {
   return bytes.toString('base64');
 }
 
-async function run(reply: Reply, t: import('node:test').TestContext) {
-  const kdc = await startKdc({ t });
+async function run(reply: Reply, t: import('node:test').TestContext, httpPrincipal = true) {
+  const kdc = await startKdc({ t, httpPrincipal });
   const target = await bannerServer(BANNER, { t, then: 'close' });
   const proxy = await kerberosProxy(kdc, reply, target.port, t);
   const env = { ...kdc.env, KRB5CCNAME: kdc.kinit('alice'), HTTP_PROXY_PASSWORD: 'pw' };
@@ -91,5 +92,12 @@ test('Kerberos: the proxy refuses the ticket: NTLM inside Negotiate follows, sai
   assert.notEqual(r.code, 0); // this proxy takes no NTLM either
   assert.deepEqual(proxy.seen.authorization, ['none', 'kerberos', 'ntlm']);
   assert.match(r.stderr, /refused the Kerberos ticket for HTTP@localhost \(407\)/);
+  assert.match(r.stderr, /using NTLM inside Negotiate/);
+});
+
+test('Kerberos: the KDC knows no HTTP/localhost: no token, NTLM inside Negotiate, the KDC\'s reason in -d', { skip }, async (t) => {
+  const { r, proxy } = await run('verified', t, false);
+  assert.deepEqual(proxy.seen.authorization, ['none', 'ntlm']);
+  assert.match(r.stderr, /Kerberos not used: no Kerberos ticket for HTTP@localhost: .*not found in Kerberos database/);
   assert.match(r.stderr, /using NTLM inside Negotiate/);
 });
