@@ -16,11 +16,11 @@ const LAB_PEER = join(dirname(fileURLToPath(import.meta.url)), 'lab-peer.js');
 
 let counter = 0;
 
-/** Why namespace labs cannot run here, or undefined when they can (root and `ip`). */
+/** Why namespace labs cannot run here, or undefined when they can (root and `ip`); under CI=true that is an error. */
 export function labSkipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'network namespaces need root';
-  if (!findBinary('ip')) return 'ip (iproute2) not installed';
-  return undefined;
+  const why = process.getuid?.() !== 0 ? 'network namespaces need root' : !findBinary('ip') ? 'ip (iproute2) not installed' : undefined;
+  if (why && process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
+  return why;
 }
 
 export interface LabNamespace {
