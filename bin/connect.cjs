@@ -36,11 +36,9 @@ function launch() {
       }
     } catch {}
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
-    filename: file,
-    lineOffset: -1,
-    cachedData,
-  });
+  // The bundle's value as a script is its module function (scripts/build.mjs
+  // writes the wrapper into the file): no wrapped copy of the source is made here.
+  const script = new vm.Script(source, { filename: file, cachedData });
   if (id && mode !== 'off' && (mode === 'write' || !cachedData || script.cachedDataRejected)) {
     // Not after the run changed V8's flags (src/v8-flags.ts): plain starts would reject that cache.
     process.once('exit', () => { if (!globalThis[Symbol.for('connect.v8-flags-changed')]) saveCache(script, cacheFile, id); });

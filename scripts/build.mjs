@@ -148,9 +148,14 @@ for (const name of VENDORED) {
     banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   });
 }
+// bin/connect.cjs runs the file as a vm.Script whose value is the module
+// function (no wrapper concatenated at run time: that was a second copy of
+// the whole source in every process); require() of it runs that function at once.
+const LAUNCHABLE_HEAD = "(typeof exports === 'undefined' ? (f) => f : (f) => f(exports, require, module, __filename, __dirname))(function (exports, require, module, __filename, __dirname) {\n";
+const LAUNCHABLE_TAIL = '\n});\n';
 const buildId = createHash('sha256').update(cliText).digest('hex').slice(0, 16);
 mkdirSync(dist, { recursive: true });
-writeFileSync(join(dist, 'cli.cjs'), `//build ${buildId} ${process.versions.v8}\n${cliText}`);
+writeFileSync(join(dist, 'cli.cjs'), `//build ${buildId} ${process.versions.v8}\n${LAUNCHABLE_HEAD}${cliText}${LAUNCHABLE_TAIL}`);
 
 // -------------------------------------------------------------- library
 
