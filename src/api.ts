@@ -35,6 +35,8 @@ export interface TunnelOptions {
   insecure?: boolean;
   /** TCP keepalive initial delay on the first connection (ms). */
   keepAlive?: number;
+  /** Read proxy handshakes exactly, never past the final reply (for a socket handed to another process). */
+  readExactly?: boolean;
   /** NO_PROXY-style list of targets reached directly. */
   noProxy?: string;
   /** SOCKS5 methods to offer (default none, userpass). */
@@ -67,6 +69,7 @@ export function toTunnelConfig(o: TunnelOptions): TunnelConfig {
   if (resolved?.dnsServer) config.dnsServer = resolved.dnsServer;
   if (o.timeout !== undefined) config.timeoutMs = o.timeout;
   if (o.keepAlive !== undefined) config.keepAliveMs = o.keepAlive;
+  if (o.readExactly) config.readExactly = true;
   if (o.getPassword) config.getPassword = o.getPassword;
   return config;
 }

@@ -87,7 +87,7 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<Outcome> {
 async function passToSsh(config: CliConfig): Promise<Outcome> {
   const { prepareFdPass } = await import('./fdpass.js');
   const send = prepareFdPass(config); // every refusal before connecting
-  const tunnel = await open(config.tunnel);
+  const tunnel = await open({ ...config.tunnel, readExactly: true });
   await send(tunnel);
   return { code: 0, relayed: true };
 }

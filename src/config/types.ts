@@ -96,6 +96,12 @@ export interface TunnelConfig {
   timeoutMs?: number;
   /** TCP keepalive initial delay on the first connection, in ms (-k). */
   keepAliveMs?: number;
+  /**
+   * Read every proxy handshake exactly, never past the final reply, so the
+   * socket can leave this process with nothing of the target's lost (-F);
+   * costs more read(2) calls (an HTTP head is read a few bytes at a time).
+   */
+  readExactly?: boolean;
   /** Asked only when a proxy demands a password that is not already known. */
   getPassword?: PasswordSource;
 }

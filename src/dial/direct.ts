@@ -3,6 +3,7 @@ import { describeProxy, formatEndpoint, type Endpoint } from '../address.js';
 import { ConnectError } from '../errors.js';
 import { logger } from '../log.js';
 import { connectTcp } from '../transport/tcp.js';
+import { readHandshakesExactly } from '../transport/exact-socket.js';
 import { makeLocalResolver } from '../transport/resolve.js';
 import type { Dialer } from './types.js';
 
@@ -13,10 +14,12 @@ export interface DirectOptions {
   keepAliveMs?: number | undefined;
   /** -R <dns server>: resolve the target's name through it first. */
   dnsServer?: string | undefined;
+  /** Handshakes over these sockets read exactly (TunnelConfig.readExactly). */
+  readExactly?: boolean | undefined;
 }
 
 export function directDialer(options: DirectOptions = {}): Dialer {
-  const { keepAliveMs, dnsServer } = options;
+  const { keepAliveMs, dnsServer, readExactly } = options;
   return {
     label: 'direct',
     attempts: 1,
@@ -26,6 +29,7 @@ export function directDialer(options: DirectOptions = {}): Dialer {
       const host = dnsServer ? await resolveOrFail(dnsServer, target.host, signal) : target.host;
       const socket = await connectTcp({ host, port: target.port }, { signal, keepAliveMs, what });
       log('connected to %s', what);
+      if (readExactly) readHandshakesExactly(socket);
       return socket;
     },
   };

@@ -25,9 +25,19 @@ export interface ExactSocket {
   detach(): void;
 }
 
-/** An exact reader over `stream`, or undefined when it is not a plain socket (TLS, a test stream). */
+/** Sockets whose handshakes must be read exactly (they will leave this process: -F). */
+const exactly = new WeakSet<Duplex>();
+
+export function readHandshakesExactly(socket: Duplex): void {
+  exactly.add(socket);
+}
+
+/**
+ * An exact reader over `stream`, or undefined when it was not asked for
+ * (readHandshakesExactly) or the stream is not a plain socket (TLS, a test stream).
+ */
 export function exactSocket(stream: Duplex): ExactSocket | undefined {
-  if (!canUseUserBuffer(stream)) return undefined;
+  if (!exactly.has(stream) || !canUseUserBuffer(stream)) return undefined;
   const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   const oneByte = scratch.subarray(0, 1);
   let consumer: ExactConsumer | undefined;

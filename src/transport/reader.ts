@@ -2,13 +2,13 @@
  * Reads a proxy handshake off a connected stream, never past what the
  * current step needs.
  *
- * On a plain TCP or pipe socket every read(2) goes into a buffer sized to
- * what the step may still take (node:net's `onread` mode, switched on for
- * the open socket), so the kernel keeps every byte after the proxy's final
- * reply: an SSH server's banner (which often shares a packet with that
- * reply) stays for whoever gets the socket next, the relay or, with -F,
- * ssh itself. Any other stream (TLS) is read chunk by chunk, and the bytes
- * past the reply are put back at release().
+ * Chunks are read as they come, and the bytes past the final reply are put
+ * back at release() for the relay. When the socket will leave this process
+ * (-F: readHandshakesExactly, src/transport/exact-socket.ts), every read(2)
+ * instead goes into a buffer sized to what the step may still take, so the
+ * kernel keeps every byte after the proxy's final reply: an SSH server's
+ * banner (which often shares a packet with that reply) stays for ssh. That
+ * costs more read(2) calls, so it is done only then.
  *
  * Work is linear in the bytes received: each byte is copied once into the
  * step's buffer (which grows by doubling) and scanned once for a delimiter,

@@ -1,7 +1,9 @@
-// Every handshake step reads exactly what it needs: with the proxy's final
-// reply and the SSH banner in ONE write, nothing past the reply leaves the
-// kernel (socket.bytesRead counts what was read off the socket), and the
-// banner is then read intact from the returned stream.
+// With readExactly (what -F asks for), every handshake step reads exactly
+// what it needs: with the proxy's final reply and the SSH banner in ONE
+// write, nothing past the reply leaves the kernel (socket.bytesRead counts
+// what was read off the socket), and the banner is then read intact from
+// the returned stream. Without it, reads are greedy and the bytes past the
+// reply are put back: the banner arrives intact all the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -21,7 +23,7 @@ async function firstBytes(stream: Duplex, n: number): Promise<string> {
 
 async function checkExact(t: test.TestContext, script: Step[], proxy: (port: number) => string, replyBytes: number): Promise<void> {
   const peer = await startRecordingPeer(script, { t });
-  const stream = await openTunnel({ proxy: proxy(peer.port), host: 'target.example', port: 22 });
+  const stream = await openTunnel({ proxy: proxy(peer.port), host: 'target.example', port: 22, readExactly: true });
   t.after(() => stream.destroy());
   assert.equal((stream as Socket).bytesRead, replyBytes, 'bytes read off the socket during the handshake');
   assert.equal(await firstBytes(stream, BANNER.length), BANNER);
@@ -51,6 +53,7 @@ test('telnet: the prompt and the "connected to" line read exactly', async (t) =>
     target: { host: 'target.example', port: 22 },
     hops: [{ candidates: [{ kind: 'telnet', host: '127.0.0.1', port: peer.port, resolve: 'remote' }] }],
     direct: [],
+    readExactly: true,
   });
   t.after(() => stream.destroy());
   assert.equal((stream as Socket).bytesRead, 'proxy> '.length + 'Connected to target.example.\r\n'.length);
@@ -62,8 +65,15 @@ test('a SOCKS5 → HTTP chain: both hops exact over the same socket', async (t) 
   // One peer plays both: the SOCKS5 hop "connects" to itself, then answers the CONNECT.
   const script: Step[] = [...socks5Script({ method: 0 }), { until: '\r\n\r\n' }, { send: httpHead + BANNER }];
   const peer = await startRecordingPeer(script, { t });
-  const stream = await openTunnel({ proxy: [`socks5h://127.0.0.1:${peer.port}`, 'http://next.example:8080'], host: 'target.example', port: 22 });
+  const stream = await openTunnel({ proxy: [`socks5h://127.0.0.1:${peer.port}`, 'http://next.example:8080'], host: 'target.example', port: 22, readExactly: true });
   t.after(() => stream.destroy());
   assert.equal((stream as Socket).bytesRead, 2 + 10 + httpHead.length);
+  assert.equal(await firstBytes(stream, BANNER.length), BANNER);
+});
+
+test('without readExactly: greedy reads, the banner read with the reply is put back for the relay', async (t) => {
+  const peer = await startRecordingPeer(socks5Script({ method: 0, banner: BANNER }), { t });
+  const stream = await openTunnel({ proxy: `socks5h://127.0.0.1:${peer.port}`, host: 'target.example', port: 22 });
+  t.after(() => stream.destroy());
   assert.equal(await firstBytes(stream, BANNER.length), BANNER);
 });

@@ -31,8 +31,17 @@ function hashUntilEnd(s: net.Socket): Promise<Hashed> {
 async function sendSeeded(s: net.Socket, bytes: number, seed: number): Promise<void> {
   for (const c of randomChunks(bytes, seed)) {
     if (s.destroyed) return;
-    if (!s.write(c)) await new Promise((r) => { s.once('drain', r); s.once('close', r); });
+    if (!s.write(c)) await drainedOrClosed(s);
   }
+}
+
+/** The one listener left by a wait is removed by the other's firing (a listener per chunk would pile up). */
+function drainedOrClosed(s: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { s.off('drain', done); s.off('close', done); resolve(); };
+    s.once('drain', done);
+    s.once('close', done);
+  });
 }
 
 /** Target: hashes what the client sends; sends `bytes` seeded bytes; ends once both are done. */
