@@ -3,7 +3,7 @@
  * SOCKS5 session (as the session section), subjects interleaved round by
  * round, median of the runs after a warm-up round. Besides the node running
  * the bench, it finds the official binaries .ci/run installs
- * (~/.cache/connect-ci/node-X/bin/node, or $CONNECT_CI_NODE_CACHE) and any
+ * (/opt/connect-ci/node-X/bin/node, or $CONNECT_CI_NODE_CACHE) and any
  * in $CONNECT_BENCH_NODES (colon-separated paths). On Node 22+ it also times
  * the session with the bundle loaded by a plain require() through Node's
  * module compile cache (NODE_COMPILE_CACHE) and without any cache, against
@@ -21,7 +21,7 @@ export interface VersionStat { node: string; path: string; medianMs: Record<stri
 
 /** Node binaries to compare, one per version, the bench's own first. */
 export function installedNodes(): { version: string; path: string }[] {
-  const cache = process.env.CONNECT_CI_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(os.homedir(), '.cache'), 'connect-ci');
+  const cache = process.env.CONNECT_CI_NODE_CACHE ?? '/opt/connect-ci';
   const found = existsSync(cache) ? readdirSync(cache).map((d) => join(cache, d, 'bin', 'node')) : [];
   const extra = (process.env.CONNECT_BENCH_NODES ?? '').split(':').filter(Boolean);
   const seen = new Map<string, string>();
