@@ -59,7 +59,8 @@ function launch() {
  * JavaScript, or loading node:crypto, node:zlib or node:v8 (for V8's own
  * payload checksum, off in release builds) costs several times more at
  * every start (test/bench/NOTES.md). Without WebAssembly (`--jitless`) it
- * throws, and the cache is not used.
+ * throws, and the cache is not used. scripts/build.mjs has the same for the
+ * caches of the vendored files.
  *
  *   (module (memory (export "m") 4)
  *     (func (export "h") (param $n i32) (result i32) (local $i i32) (local $h i32)

@@ -79,18 +79,19 @@ const vendored = {
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
     build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
       loader: 'js',
-      contents: `module.exports = (${loadVendored})(${JSON.stringify(vendorFile(args.path))}, require, __dirname);`,
+      contents: `module.exports = (${loadVendored})(${JSON.stringify(vendorFile(args.path))}, require, __dirname, ${cacheChecksum});`,
     }));
   },
 };
 
 /**
  * How cli.cjs loads a vendored file: compiled through a V8 code cache of its
- * own (dist/vendor/NAME.cache, made by the build's PAC session, rewritten
- * when missing or rejected and dist/ is writable), as bin/connect.cjs does
- * for cli.cjs. The files require node builtins only.
+ * own (dist/vendor/NAME.cache: a checksum of the payload on the first line,
+ * then cachedData; made by the build's PAC session, rewritten when missing,
+ * damaged or rejected and dist/ is writable), as bin/connect.cjs does for
+ * cli.cjs. The files require node builtins only.
  */
-function loadVendored(name, require, dir) {
+function loadVendored(name, require, dir, checksum) {
   const fs = require('node:fs');
   const path = require('node:path');
   const vm = require('node:vm');
@@ -98,14 +99,35 @@ function loadVendored(name, require, dir) {
   const cacheFile = file.replace(/\.cjs$/, '.cache');
   const mode = process.env.CONNECT_CODE_CACHE;
   let cachedData;
-  if (mode !== 'off') try { cachedData = fs.readFileSync(cacheFile); } catch {}
+  if (mode !== 'off') {
+    try {
+      const data = fs.readFileSync(cacheFile);
+      // V8 trusts a cache's payload: a damaged one would crash every run (bin/connect.cjs).
+      if (data[8] === 0x0a && data.toString('latin1', 0, 8) === checksum(data.subarray(9))) cachedData = data.subarray(9);
+    } catch {}
+  }
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${fs.readFileSync(file, 'utf8')}\n})`, { filename: file, lineOffset: -1, cachedData });
   if (mode !== 'off' && (mode === 'write' || !cachedData || script.cachedDataRejected)) {
-    process.once('exit', () => { try { fs.writeFileSync(cacheFile, script.createCachedData()); } catch {} });
+    process.once('exit', () => {
+      try {
+        const payload = script.createCachedData();
+        fs.writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${checksum(payload)}\n`, 'latin1'), payload]));
+      } catch {}
+    });
   }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
   return module.exports;
+}
+
+/** bin/connect.cjs's checksum(), for the vendored caches (one copy each; the launcher can load nothing first). */
+function cacheChecksum(data) {
+  const wasm = 'AGFzbQEAAAABBgFgAX8BfwMCAQAFAwEABAcJAgFoAAABbQIACi8BLQECf0HFu/KIeCECA0AgAiABKAIAc0GTg4AIbCECIAFBBGoiASAASQ0ACyACCw==';
+  const { h, m } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64'))).exports;
+  const pages = Math.ceil((data.length + 4) / 65536) - m.buffer.byteLength / 65536;
+  if (pages > 0) m.grow(pages);
+  new Uint8Array(m.buffer).set(data);
+  return (h((data.length + 3) & ~3) >>> 0).toString(16).padStart(8, '0');
 }
 
 const cli = await esbuild.build({

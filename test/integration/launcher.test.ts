@@ -124,3 +124,28 @@ test('a run that changed V8 flags (a PAC script: WebAssembly flags) writes no ca
   await viaPac();
   assert.ok(cache(dir).equals(plain), 'a PAC run rewrote the plain runs\' cache');
 });
+
+test('a damaged code cache of a vendored file (the PAC engine) is rejected and replaced, not run: no crash', async (t) => {
+  const dir = copyOfInstall(t);
+  cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true }); // the PAC engine's files too
+  const pac = join(dir, 'direct.pac');
+  writeFileSync(pac, 'function FindProxyForURL(url, host) { return "DIRECT"; }\n');
+  const explain = async () => {
+    const r = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '--explain', '-x', `pac+file://${pac}`, 'h', '22']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString() + r.stderr, /returned "DIRECT"/);
+  };
+  // The engine's files (a PAC run loads them; tldts only serves WPAD).
+  const vendorCaches = readdirSync(join(dir, 'dist', 'vendor')).filter((f) => f.endsWith('.cache') && f.includes('quickjs'));
+  assert.ok(vendorCaches.length > 0, 'the build made the engine\'s caches');
+  const damaged = new Map<string, Buffer>();
+  for (const name of vendorCaches) {
+    const data = Buffer.from(readFileSync(join(dir, 'dist', 'vendor', name)));
+    for (let i = 200; i < data.length; i += 997) data[i]! ^= 0x55;
+    writeFileSync(join(dir, 'dist', 'vendor', name), data);
+    damaged.set(name, data);
+  }
+  await explain();
+  for (const [name, data] of damaged) assert.ok(!readFileSync(join(dir, 'dist', 'vendor', name)).equals(data), `${name} was kept`);
+  await explain();
+});
