@@ -12,12 +12,11 @@ let compiling: Promise<WebAssembly.Module> | undefined;
 
 export function compileQuickJs(): Promise<WebAssembly.Module> {
   if (!compiling) {
-    // Baseline code only, functions compiled and validated on first call:
-    // V8 would otherwise optimise the big module in the background while the
-    // script runs, which stalls a short-lived process on few cores and costs
-    // memory (test/bench/NOTES.md). It affects WebAssembly only, and the CLI
-    // runs no other.
-    setV8Flags('--liftoff-only', '--wasm-lazy-validation');
+    // Baseline code only: V8 would otherwise optimise the big module in the
+    // background while the script runs, which stalls a short-lived process on
+    // few cores and costs memory (test/bench/NOTES.md). It affects
+    // WebAssembly only, and the CLI runs no other.
+    setV8Flags('--liftoff-only');
     compiling = wasmBytes().then((bytes) => WebAssembly.compile(bytes));
   }
   return compiling;
