@@ -49,7 +49,7 @@ test('a roaming rule picks the proxy on a matching network, skips it on another 
   assert.equal(proxy.connections.length, 0);
 });
 
-test('-x auto: ALL_PROXY is used, NO_PROXY bypasses it; nothing set: DIRECT', async (t) => {
+test('-x auto: ALL_PROXY is used, NO_PROXY bypasses it', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
   const good = await socks(t);
   const silent = await startRecordingPeer([{ hang: true }], { t });
@@ -58,8 +58,9 @@ test('-x auto: ALL_PROXY is used, NO_PROXY bypasses it; nothing set: DIRECT', as
   assert.match(via.stderr, /negotiating with SOCKS5 proxy/);
   const bypassed = await runConnect(['-x', 'auto', '127.0.0.1', String(target.port)], { env: { ALL_PROXY: `socks5://127.0.0.1:${silent.port}`, NO_PROXY: '127.0.0.1' } });
   assert.equal(bypassed.stdout.toString(), BANNER, bypassed.stderr);
-  const none = await runConnect(['127.0.0.1', String(target.port)], { env: { CONNECT_PROXY: 'auto' } });
-  assert.equal(none.stdout.toString(), BANNER, none.stderr);
+  // Nothing set means WPAD before DIRECT, and WPAD asks this host's DNS
+  // domain: that case runs in a network namespace with its own resolv.conf
+  // (pac-lab.test.ts), never against the machine's resolver.
   assert.equal(silent.connections.length, 0);
 });
 
