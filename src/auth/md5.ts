@@ -4,6 +4,7 @@
  * on that path needs it (README design notes, test/bench/NOTES.md). NTLMv2
  * hashes a few hundred bytes per handshake.
  */
+import { mdDigest } from './md-common.js';
 
 /** §3.4: per-round shift amounts, four per round. */
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
@@ -15,39 +16,25 @@ const WORD = Uint8Array.from({ length: 64 }, (_, i) => [i, 5 * i + 1, 3 * i + 5,
 // Plain locals and typed arrays, no destructuring: this runs a handful of
 // times per session, in V8's interpreter, where every allocation counts.
 export function md5(message: Uint8Array): Buffer {
-  const blocks = ((message.length + 8) >> 6) + 1;
-  const padded = new Uint8Array(blocks << 6); // §3.1-3.2: 0x80, zeros to 56 mod 64, bit length little-endian
-  padded.set(message);
-  padded[message.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  view.setUint32(padded.length - 8, (message.length * 8) >>> 0, true);
-  view.setUint32(padded.length - 4, Math.floor(message.length / 2 ** 29), true);
-  let h0 = 0x67452301, h1 = 0xefcdab89 | 0, h2 = 0x98badcfe | 0, h3 = 0x10325476;
-  const x = new Int32Array(16);
-  for (let block = 0; block < padded.length; block += 64) {
-    for (let i = 0; i < 16; i++) x[i] = view.getInt32(block + i * 4, true);
-    let a = h0, b = h1, c = h2, d = h3;
-    for (let i = 0; i < 64; i++) {
-      const round = i >> 4;
-      const f = round === 0 ? (b & c) | (~b & d) : round === 1 ? (b & d) | (c & ~d) : round === 2 ? b ^ c ^ d : c ^ (b | ~d);
-      const sum = (a + f + x[WORD[i]!]! + T[i]!) | 0;
-      const s = SHIFTS[(round << 2) | (i & 3)]!;
-      a = d;
-      d = c;
-      c = b;
-      b = (b + ((sum << s) | (sum >>> (32 - s)))) | 0;
-    }
-    h0 = (h0 + a) | 0;
-    h1 = (h1 + b) | 0;
-    h2 = (h2 + c) | 0;
-    h3 = (h3 + d) | 0;
+  return mdDigest(message, compress);
+}
+
+function compress(x: Int32Array, state: Int32Array): void {
+  let a = state[0]!, b = state[1]!, c = state[2]!, d = state[3]!;
+  for (let i = 0; i < 64; i++) {
+    const round = i >> 4;
+    const f = round === 0 ? (b & c) | (~b & d) : round === 1 ? (b & d) | (c & ~d) : round === 2 ? b ^ c ^ d : c ^ (b | ~d);
+    const sum = (a + f + x[WORD[i]!]! + T[i]!) | 0;
+    const s = SHIFTS[(round << 2) | (i & 3)]!;
+    a = d;
+    d = c;
+    c = b;
+    b = (b + ((sum << s) | (sum >>> (32 - s)))) | 0;
   }
-  const out = Buffer.alloc(16);
-  out.writeInt32LE(h0, 0);
-  out.writeInt32LE(h1, 4);
-  out.writeInt32LE(h2, 8);
-  out.writeInt32LE(h3, 12);
-  return out;
+  state[0] = (state[0]! + a) | 0;
+  state[1] = (state[1]! + b) | 0;
+  state[2] = (state[2]! + c) | 0;
+  state[3] = (state[3]! + d) | 0;
 }
 
 /** RFC 2104 §2 with B = 64: H(K ^ opad, H(K ^ ipad, text)). */
