@@ -41,10 +41,11 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
       process.stderr.write(`${VERSION}\n${usageText(programName)}`);
       return done(0);
     case 'version':
-      (parsed.to === 'stdout' ? process.stdout : process.stderr).write(`${VERSION}\n`);
+      if (parsed.to === 'stdout') report(VERSION);
+      else process.stderr.write(`${VERSION}\n`);
       return done(0);
     case 'help':
-      process.stdout.write((await import('./help.js')).helpText(programName));
+      report((await import('./help.js')).helpText(programName));
       return done(0);
     case 'error':
       process.stderr.write(`${programName}: ${parsed.message}\n${usageText(programName)}`);
@@ -118,8 +119,18 @@ async function printExplanation(config: CliConfig, format: 'text' | 'json'): Pro
     if (e.pac.routes) e.decision = `${e.pac.routes.join(', else ')} (the PAC script's answer); to ${e.target}`;
   }
   const text = format === 'json' ? JSON.stringify(e, null, 2) : explanationLines(e).join('\n');
-  process.stdout.write(`${text}\n`);
+  report(text);
   return done(0);
+}
+
+/**
+ * --help, --version and --explain: the only output on stdout that is not
+ * the relay's. These modes open no tunnel and exit 0, so stdout carries
+ * nothing else (README "Usage"); every tunnel mode writes stdout only
+ * through the relay (or, with -F, the descriptor message).
+ */
+function report(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 /**
