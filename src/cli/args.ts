@@ -47,14 +47,14 @@ export function usageText(programName: string): string {
     '          host port\n' +
     '  also:   [-D] [-F] [-V] [-a auth-list] [-P [addr:]local-port] [-p [addr:]local-port]\n' +
     '          [-x proxy-url]... [-k keepalive-secs] [--insecure] [--explain]\n' +
-    '          [--help] [--version]\n'
+    '          [--pac-cache secs|off] [--help] [--version]\n'
   );
 }
 
 class ArgError extends Error {}
 
 const FLAGS = ['-n', '-s', '-h', '-t', '-4', '-5', '-d', '-D', '-F', '-V', '--insecure', '--explain', '--explain-json', '--help', '--version'];
-const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k'];
+const VALUED = ['-S', '-H', '-T', '-R', '-a', '-p', '-P', '-w', '-c', '-x', '-k', '--pac-cache'];
 const METHOD_OF: Record<string, Method> = { n: 'direct', s: 'socks', S: 'socks', h: 'http', H: 'http', t: 'telnet', T: 'telnet' };
 
 /** `--explain=json` is the flag `--explain-json`; `--explain=text` is `--explain`. */
@@ -187,6 +187,7 @@ function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArg
       case 'x': o.proxyUrls.push(v); break;
       case 'w': o.timeoutSecs = seconds(v, '-w'); break;
       case 'k': o.keepAliveSecs = seconds(v, '-k'); break;
+      case 'pac-cache': o.pacCache = v; break;
       case 'P': hold = true; o.listen = parseListen(v, lookup, hold); break;
       case 'p': o.listen = parseListen(v, lookup, hold); break;
     }

@@ -53,6 +53,7 @@ export async function main(argv: string[], programName: string, exit: Exit): Pro
   }
   const config = loadConfig(parsed.args, warn);
   for (const warning of config.warnings) warn(warning);
+  config.tunnel.onWarning ??= (message) => warn(`warning: ${message}`);
   if (parsed.args.explain) return await printExplanation(config, parsed.args.explain);
   enableDebug(config.debugLevel);
   logConfig(config);

@@ -14,6 +14,7 @@ import { parseServerCandidates, type ServerSpec } from './spec.js';
 import { makeProxyServer } from './server.js';
 import type { CliConfig, DirectCandidate, OptionArgs, ParsedArgs, ProxyServer, ResolveMode } from './types.js';
 import { envProxyUrls, urlCore } from './urls.js';
+import { pacCacheUsed } from './pac-cache.js';
 
 export interface BuildInputs {
   env: Record<string, string | undefined>;
@@ -22,6 +23,8 @@ export interface BuildInputs {
   loginName: string;
   /** os.networkInterfaces(), needed for -D. */
   networkInterfaces?: NetworkInterfacesLike;
+  /** The passwd entry's home directory (the PAC cache's default place). */
+  home?: string | undefined;
   /** Gets each rc file warning when building fails (on success they are in CliConfig.warnings). */
   onFailure?: (warning: string) => void;
 }
@@ -63,6 +66,8 @@ function globalSettings(o: OptionArgs, params: ParamLookup, core: Core, keepAliv
     { name: 'timeout', value: o.timeoutSecs ? `${o.timeoutSecs} s per attempt` : 'none', from: o.timeoutSecs !== undefined ? '-w' : 'default' },
     { name: 'keepalive', value: keepAliveMs === undefined ? 'off' : `${keepAliveMs / 1000} s`, from: o.keepAliveSecs !== undefined ? '-k' : params.origin('CONNECT_KEEPALIVE') ?? 'default' },
   ];
+  const pacCache = pacCacheUsed(params);
+  if (pacCache) out.push(pacCache.setting);
   if (core.dnsServer) out.push({ name: 'dns server', value: core.dnsServer, from: o.resolve !== undefined ? '-R' : 'SOCKS resolve setting' });
   const askpass = params.origin('SSH_ASKPASS');
   if (askpass) out.push({ name: 'askpass', value: params.get('SSH_ASKPASS')!, from: askpass });
@@ -100,6 +105,8 @@ function buildCore(o: OptionArgs, inputs: BuildInputs, params: ParamLookup): Cor
     : classicCore(o, inputs, params, cliResolve);
   if (o.localNets) addLocalNetworks(core, inputs.networkInterfaces ?? {});
   core.warnings.unshift(...warnings);
+  const pacCache = pacCacheUsed(params)?.warning;
+  if (pacCache) core.warnings.push(pacCache);
   return core;
 }
 

@@ -32,6 +32,8 @@ export interface ExplainedHop {
 export interface ExplainedPac {
   /** Where the script came from (after redirects, or the WPAD URL that served it). */
   source: string;
+  /** With the PAC cache: whether the script came from it (and its age) or from the network. */
+  cache?: string;
   /** `FindProxyForURL("https://host:22/", "host")`. */
   asked?: string;
   /** What it returned. */
@@ -98,7 +100,9 @@ export function explanationLines(e: Explanation): string[] {
 
 function pacLines(pac: ExplainedPac): string[] {
   if (pac.error !== undefined) return [`PAC script ${pac.source}: no answer: ${pac.error}`];
-  const out = [`PAC script ${pac.source}`, `  ${pac.asked} returned ${JSON.stringify(pac.result)}`, '  routes, in order:'];
+  const out = [`PAC script ${pac.source}`];
+  if (pac.cache !== undefined) out.push(`  from ${pac.cache}`);
+  out.push(`  ${pac.asked} returned ${JSON.stringify(pac.result)}`, '  routes, in order:');
   (pac.routes ?? []).forEach((r, i) => out.push(`    ${i + 1}. ${r}`));
   for (const entry of pac.skipped ?? []) out.push(`  skipped (unreadable): ${JSON.stringify(entry)}`);
   return out;

@@ -39,7 +39,7 @@ function readBuildInputs(env: Record<string, string | undefined> = process.env, 
     if (text !== undefined) rcFiles.push({ path, text });
   }
   // Read only when -D asks for local networks (a getter: the builder stays pure).
-  return { env, rcFiles, loginName: name, onFailure, get networkInterfaces() { return networkInterfaces(); } };
+  return { env, rcFiles, loginName: name, home, onFailure, get networkInterfaces() { return networkInterfaces(); } };
 }
 
 /** Service names from /etc/services, read on first use. */

@@ -3,7 +3,7 @@
  * `NAME=VALUE` per line; `#` starts a comment anywhere; blanks trimmed.
  */
 
-/** Names connect.c 1.105 accepts in rc files, plus our additions (last three). */
+/** Names connect.c 1.105 accepts in rc files, plus our additions (the last four). */
 export const RC_NAMES: ReadonlySet<string> = new Set([
   'SOCKS_SERVER', 'SOCKS5_SERVER', 'SOCKS4_SERVER',
   'SOCKS_RESOLVE', 'SOCKS5_RESOLVE', 'SOCKS4_RESOLVE',
@@ -12,7 +12,7 @@ export const RC_NAMES: ReadonlySet<string> = new Set([
   'CONNECT_USER', 'CONNECT_PASSWORD', 'SSH_ASKPASS',
   'SOCKS5_DIRECT', 'SOCKS4_DIRECT', 'SOCKS_DIRECT', 'HTTP_DIRECT', 'CONNECT_DIRECT',
   'SOCKS5_AUTH',
-  'CONNECT_PROXY', 'CONNECT_KEEPALIVE', 'NO_PROXY',
+  'CONNECT_PROXY', 'CONNECT_KEEPALIVE', 'NO_PROXY', 'CONNECT_PAC_CACHE',
 ]);
 
 interface RcResult {

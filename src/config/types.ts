@@ -6,6 +6,7 @@ import type { Endpoint } from '../address.js';
 import type { DirectRule } from './direct.js';
 import type { ServerSettings } from './server.js';
 import type { Explanation } from './explain.js';
+import type { PacCacheConfig } from '../pac/cache.js';
 
 export type { Endpoint };
 
@@ -79,6 +80,8 @@ export interface PacConfig {
   servers: Partial<Record<'socks5' | 'socks4' | 'http', ServerSettings>>;
   /** pac+https: skip certificate verification (--insecure). */
   insecure?: boolean;
+  /** Keep fetched scripts (pac+http(s), WPAD) on disk this long (--pac-cache); unset: fetch every time. */
+  cache?: PacCacheConfig;
 }
 
 /** Everything needed to open one tunnel: the library API's option shape. */
@@ -104,6 +107,8 @@ export interface TunnelConfig {
   readExactly?: boolean;
   /** Asked only when a proxy demands a password that is not already known. */
   getPassword?: PasswordSource;
+  /** Non-fatal problems met while connecting (an expired cached PAC script used after a failed fetch); the CLI prints them on stderr. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ListenConfig {
@@ -162,6 +167,8 @@ export interface OptionArgs {
   insecure: boolean;
   /** -F: hand the connected socket to ssh (ProxyUseFdpass). */
   fdpass: boolean;
+  /** Raw --pac-cache value (seconds or off). */
+  pacCache?: string;
 }
 
 export interface ParsedArgs extends OptionArgs {

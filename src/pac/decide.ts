@@ -11,6 +11,8 @@
  */
 import { ConnectError } from '../errors.js';
 import type { Endpoint } from '../address.js';
+import type { PacCacheConfig } from './cache.js';
+import { cachedPac } from './cached.js';
 import { fetchPac, type FetchedPac } from './fetch.js';
 import { parsePacResult, type PacRoute } from './result.js';
 import { askPac } from './run.js';
@@ -35,6 +37,8 @@ export interface PacDecision {
   routes: PacRoute[];
   /** Entries that could not be read. */
   skipped: string[];
+  /** With a cache: where the script came from (the cache and its age, or the network). */
+  cache?: string;
   /** Runs of the script (more than one when it looked up names). */
   runs: number;
 }
@@ -48,6 +52,10 @@ export interface PacOptions {
   dnsServer?: string;
   /** Where alert() messages go. */
   alert?: (message: string) => void;
+  /** pac+http(s) and WPAD scripts are kept here (src/pac/cached.ts); unset: fetched every time. */
+  cache?: PacCacheConfig;
+  /** Gets non-fatal problems (an expired cached script standing in for a failed fetch). */
+  warn?: (message: string) => void;
 }
 
 export function pacQuery(target: Endpoint): { url: string; host: string } {
@@ -64,7 +72,8 @@ export async function decideByPac(location: PacLocation, target: Endpoint, opts:
   compileQuickJs().catch(() => {});
   const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
   engine.catch(() => {});
-  const fetched = await fetchPac(location, { timeoutMs: within(PAC_FETCH_MS), insecure: opts.insecure, signal: opts.signal });
+  const fetchOpts = { timeoutMs: within(PAC_FETCH_MS), insecure: opts.insecure, signal: opts.signal };
+  const fetched = opts.cache ? await cachedPac(location, fetchOpts, { cache: opts.cache, warn: opts.warn }) : await fetchPac(location, fetchOpts);
   const left = opts.timeoutMs === undefined ? PAC_RUN_MS : Math.min(PAC_RUN_MS, opts.timeoutMs - (Date.now() - started));
   if (left <= 0) throw new ConnectError('TIMEOUT', `timed out fetching the PAC file ${describePac(location)}`);
   return decideWithScript(fetched, await engine, target, { ...opts, timeoutMs: left });
@@ -95,7 +104,7 @@ export async function decideWithScript(fetched: FetchedPac, engine: PacEngine, t
   if (routes.length === 0) {
     throw new ConnectError('PAC', `PAC script ${fetched.from}: FindProxyForURL returned ${JSON.stringify(answer.result.slice(0, 200))}, which names no usable proxy and no DIRECT`, { final: true });
   }
-  return { source: fetched.from, url, host, result: answer.result, routes, skipped, runs: answer.runs };
+  return { source: fetched.from, url, host, result: answer.result, routes, skipped, runs: answer.runs, ...(fetched.cache !== undefined && { cache: fetched.cache }) };
 }
 
 /** Every address of `name` (IPv4 first), [] when it does not resolve; -R's server first when given. */

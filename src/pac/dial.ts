@@ -49,6 +49,7 @@ export async function explainPac(config: TunnelConfig): Promise<ExplainedPac> {
       result: d.result,
       routes: d.routes.map(formatRoute),
       ...(d.skipped.length > 0 && { skipped: d.skipped }),
+      ...(d.cache !== undefined && { cache: d.cache }),
     };
   } catch (err) {
     return { source: config.pac!.source, error: describeError(err) };
@@ -64,11 +65,13 @@ export async function decide(config: TunnelConfig, signal: AbortSignal | undefin
     signal,
     ...(config.dnsServer && { dnsServer: config.dnsServer }),
     alert: (message: string) => log('alert(): %s', message.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 500)),
+    ...(pac.cache && { cache: pac.cache }),
+    ...(config.onWarning && { warn: config.onWarning }),
   };
   const decision = pac.source === 'wpad'
     ? await decideByWpad(config, opts)
     : await decideByPac(parsePacUrl(pac.source, pac.from, pac.from === '-x' ? 'USAGE' : 'CONFIG'), config.target, opts);
-  log('PAC script %s', decision.source);
+  log('PAC script %s%s', decision.source, decision.cache ? ` from ${decision.cache}` : '');
   log('FindProxyForURL(%j, %j) returned %j (%d run%s)', decision.url, decision.host, decision.result, decision.runs, decision.runs === 1 ? '' : 's');
   if (decision.skipped.length > 0) log('skipped entries it could not read: %s', decision.skipped.map((e) => JSON.stringify(e)).join(', '));
   log('routes for %s: %s', formatEndpoint(config.target), decision.routes.map(formatRoute).join('; '));
@@ -79,8 +82,10 @@ async function decideByWpad(config: TunnelConfig, opts: PacOptions): Promise<Pac
   compileQuickJs().catch(() => {});
   const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
   engine.catch(() => {});
-  const { discoverWpad } = await import('./wpad.js');
-  const wpad = await discoverWpad({ signal: opts.signal, onTry: (url, outcome) => log('WPAD %s: %s', url, outcome) });
+  const wpadOpts = { signal: opts.signal, onTry: (url: string, outcome: string) => log('WPAD %s: %s', url, outcome) };
+  const wpad = opts.cache
+    ? await (await import('./cached.js')).cachedWpad(wpadOpts, { cache: opts.cache, warn: opts.warn })
+    : await (await import('./wpad.js')).discoverWpad(wpadOpts);
   if (!wpad.found) {
     const where = wpad.domain ? `for ${wpad.domain} (${wpad.tried.join('; ') || 'no candidate below its public suffix'})` : '(this host has no DNS domain: no resolv.conf domain or search entry, no dotted host name)';
     throw new ConnectError('PAC', `WPAD found no PAC file ${where}`);

@@ -4,7 +4,7 @@
  * as https proxies are (src/transport/trust.ts; --insecure skips it). At
  * most three redirects, never from https to http. Bounds: see fetch.ts.
  */
-import { request, type IncomingMessage } from 'node:http';
+import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { connect as connectTcp, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { ConnectError } from '../errors.js';
@@ -24,7 +24,7 @@ export async function fetchHttp(location: PacLocation, opts: FetchOptions, what:
     let url = location.url;
     for (let redirects = 0; ; redirects++) {
       const got = await get(url, opts, controller.signal, what);
-      if (got.location === undefined) return { text: decodePac(got.body, got.contentType), from: `pac+${url.href}` };
+      if (got.location === undefined) return fetched(got, url);
       if (redirects === MAX_REDIRECTS) throw new ConnectError('PAC', `PAC file ${what}: more than ${MAX_REDIRECTS} redirects`);
       url = redirectTarget(url, got.location, what);
     }
@@ -32,6 +32,32 @@ export async function fetchHttp(location: PacLocation, opts: FetchOptions, what:
     clearTimeout(timer);
     stop();
   }
+}
+
+function fetched(got: Got, url: URL): FetchedPac {
+  const h = got.headers;
+  return {
+    text: got.notModified ? '' : decodePac(got.body, header(h, 'content-type')),
+    from: `pac+${url.href}`,
+    url: url.href,
+    ...(header(h, 'cache-control') !== undefined && { cacheControl: header(h, 'cache-control') }),
+    ...(header(h, 'etag') !== undefined && { etag: header(h, 'etag') }),
+    ...(header(h, 'last-modified') !== undefined && { lastModified: header(h, 'last-modified') }),
+    ...(got.notModified && { notModified: true }),
+  };
+}
+
+function header(headers: IncomingMessage['headers'] | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return typeof value === 'string' ? value : Array.isArray(value) ? value.join(', ') : undefined;
+}
+
+/** RFC 9110 §13.1: If-None-Match (the ETag) wins over If-Modified-Since when both are known. */
+function conditional(url: URL, opts: FetchOptions): OutgoingHttpHeaders {
+  const r = opts.revalidate;
+  if (!r || r.url !== url.href) return {};
+  if (r.etag !== undefined) return { 'if-none-match': r.etag };
+  return r.lastModified !== undefined ? { 'if-modified-since': r.lastModified } : {};
 }
 
 function redirectTarget(from: URL, location: string, what: string): URL {
@@ -48,9 +74,11 @@ function redirectTarget(from: URL, location: string, what: string): URL {
 
 interface Got {
   body: Uint8Array;
-  contentType?: string;
+  headers?: IncomingMessage['headers'];
   /** Set for a redirect. */
   location?: string;
+  /** 304 to a conditional request. */
+  notModified?: boolean;
 }
 
 function get(url: URL, opts: FetchOptions, signal: AbortSignal, what: string): Promise<Got> {
@@ -64,7 +92,7 @@ function get(url: URL, opts: FetchOptions, signal: AbortSignal, what: string): P
       port,
       path: `${url.pathname}${url.search}`,
       method: 'GET',
-      headers: { accept: 'application/x-ns-proxy-autoconfig, */*', 'accept-encoding': 'identity' },
+      headers: { accept: 'application/x-ns-proxy-autoconfig, */*', 'accept-encoding': 'identity', ...conditional(url, opts) },
       signal,
       createConnection: () => (https
         ? connectTls({
@@ -77,13 +105,18 @@ function get(url: URL, opts: FetchOptions, signal: AbortSignal, what: string): P
         : connectTcp({ host, port })),
     });
     req.once('error', fail);
-    req.once('response', (res) => readResponse(res, what).then(resolve, fail));
+    const asked = Object.keys(conditional(url, opts)).length > 0;
+    req.once('response', (res) => readResponse(res, what, asked).then(resolve, fail));
     req.end();
   });
 }
 
-function readResponse(res: IncomingMessage, what: string): Promise<Got> {
+function readResponse(res: IncomingMessage, what: string, conditional: boolean): Promise<Got> {
   const status = res.statusCode ?? 0;
+  if (status === 304 && conditional) {
+    res.resume();
+    return Promise.resolve({ body: new Uint8Array(), headers: res.headers, notModified: true });
+  }
   if ([301, 302, 303, 307, 308].includes(status) && typeof res.headers.location === 'string') {
     res.resume();
     return Promise.resolve({ body: new Uint8Array(), location: res.headers.location });
@@ -111,7 +144,7 @@ function readResponse(res: IncomingMessage, what: string): Promise<Got> {
     });
     res.once('error', reject);
     res.once('close', () => reject(new Error('connection closed before the end of the file')));
-    res.once('end', () => resolve({ body: Buffer.concat(chunks), ...(res.headers['content-type'] && { contentType: res.headers['content-type'] }) }));
+    res.once('end', () => resolve({ body: Buffer.concat(chunks), headers: res.headers }));
   });
 }
 

@@ -20,12 +20,23 @@ export interface FetchOptions {
   /** https: skip certificate verification (--insecure). */
   insecure?: boolean;
   signal?: AbortSignal | undefined;
+  /** A cached copy that came from `url`: asked for conditionally there (RFC 9110 §13.1), so an unchanged script is a 304. */
+  revalidate?: { url: string; etag?: string; lastModified?: string };
 }
 
 export interface FetchedPac {
   text: string;
   /** Where it finally came from (after redirects). */
   from: string;
+  /** HTTP(S): the URL that served it, and what the cache keeps of the answer's headers. */
+  url?: string;
+  cacheControl?: string;
+  etag?: string;
+  lastModified?: string;
+  /** The server answered 304 to `revalidate`: the cached copy is current (text is empty). */
+  notModified?: boolean;
+  /** Where the text came from when a cache was asked (src/pac/cached.ts), for -d and --explain. */
+  cache?: string;
 }
 
 export async function fetchPac(location: PacLocation, opts: FetchOptions): Promise<FetchedPac> {

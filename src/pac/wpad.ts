@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ConnectError } from '../errors.js';
 import { lazyPackage } from '../lazy-package.js';
-import { fetchPac, type FetchedPac } from './fetch.js';
+import { fetchPac, type FetchedPac, type FetchOptions } from './fetch.js';
 import type { PacLocation } from './source.js';
 
 type Tldts = typeof import('tldts');
@@ -59,6 +59,20 @@ export interface WpadOptions {
   signal?: AbortSignal | undefined;
   /** Called before each try, for -d and --explain. */
   onTry?: (url: string, outcome: string) => void;
+  /** A cached copy (src/pac/cached.ts): asked for conditionally when its URL comes up. */
+  revalidate?: FetchOptions['revalidate'];
+}
+
+export interface WpadContext {
+  resolvConf: string;
+  /** This host's DNS domain (hostDomain), if it has one. */
+  domain?: string;
+}
+
+export async function wpadContext(): Promise<WpadContext> {
+  const resolvConf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const domain = hostDomain(resolvConf, hostname());
+  return { resolvConf, ...(domain !== undefined && { domain }) };
 }
 
 export interface WpadResult {
@@ -71,15 +85,14 @@ export interface WpadResult {
 }
 
 /** Tries the candidates in order; the first that serves a PAC file wins. */
-export async function discoverWpad(opts: WpadOptions = {}): Promise<WpadResult> {
-  const resolvConf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  const domain = hostDomain(resolvConf, hostname());
+export async function discoverWpad(opts: WpadOptions = {}, context?: WpadContext): Promise<WpadResult> {
+  const { domain } = context ?? await wpadContext();
   const tried: string[] = [];
   if (!domain) return { tried };
   for (const url of wpadCandidates(domain, pslSuffix)) {
     const location: PacLocation = { scheme: 'http', url: new URL(url) };
     try {
-      const found = await fetchPac(location, { timeoutMs: WPAD_TRY_MS, signal: opts.signal });
+      const found = await fetchPac(location, { timeoutMs: WPAD_TRY_MS, signal: opts.signal, ...(opts.revalidate && { revalidate: opts.revalidate }) });
       tried.push(`${url}: found`);
       opts.onTry?.(url, 'found');
       return { domain, found, tried };

@@ -97,7 +97,8 @@ async function main(): Promise<void> {
   const opt = parseOptions(process.argv.slice(2));
   const tmp = mkdtempSync(join(os.tmpdir(), 'connect-bench-'));
   const home = mkdtempSync(join(tmp, 'home-'));
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C' };
+  // XDG_CACHE_HOME: the PAC cache stays in the bench's own home, not the passwd home's ~/.cache.
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, XDG_CACHE_HOME: join(home, '.cache'), LANG: 'C' };
   const ctx = context(opt, env, tmp);
   const results: Array<[BenchSection, SectionResult]> = [];
   try {

@@ -42,9 +42,13 @@ export interface Running {
   result: Promise<RunResult>;
 }
 
-/** PATH, a fresh HOME (no ~/.connectrc leaks in), then `extra`. No SSH_ASKPASS, DISPLAY, proxies. */
+/**
+ * PATH, a fresh HOME (no ~/.connectrc leaks in) and XDG_CACHE_HOME inside it
+ * (the PAC cache would otherwise go to the passwd home's ~/.cache: the real
+ * user's), then `extra`. No SSH_ASKPASS, DISPLAY, proxies.
+ */
 export function cleanEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, XDG_CACHE_HOME: join(home, '.cache') };
   if (process.env.NODE_V8_COVERAGE) env.NODE_V8_COVERAGE = process.env.NODE_V8_COVERAGE;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

@@ -27,7 +27,7 @@ test('every documented option is accepted by the parser, with a value exactly wh
 test('every option in the usage text is documented', () => {
   const usage = usageText('connect');
   const flags = new Set<string>();
-  for (const m of usage.matchAll(/\[(--?[A-Za-z0-9]+)/g)) {
+  for (const m of usage.matchAll(/\[(--?[A-Za-z0-9][A-Za-z0-9-]*)/g)) {
     const f = m[1]!;
     if (f.startsWith('--')) flags.add(f);
     else for (const c of f.slice(1)) flags.add(`-${c}`);
