@@ -33,8 +33,9 @@ import { section as ssh } from './sections/ssh.js';
 import { section as nodeVersions } from './sections/node-versions.js';
 import { section as failover } from './sections/failover.js';
 import { section as pac } from './sections/pac.js';
+import { section as pacCache } from './sections/pac-cache.js';
 
-const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, failover, nodeVersions, pac];
+const SECTIONS: readonly BenchSection[] = [session, bulkSection, latencySection, memory, ssh, ntlm, failover, nodeVersions, pac, pacCache];
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // build/test/bench
 const ROOT = resolve(HERE, '..', '..', '..');
