@@ -85,6 +85,7 @@ function get(url: URL, opts: FetchOptions, signal: AbortSignal, what: string): P
   const https = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (https ? 443 : 80));
+  const ifChanged = conditional(url, opts);
   return new Promise<Got>((resolve, reject) => {
     const fail = (err: unknown) => reject(signal.aborted ? signal.reason : asPacError(err, what));
     const req = request({
@@ -92,7 +93,7 @@ function get(url: URL, opts: FetchOptions, signal: AbortSignal, what: string): P
       port,
       path: `${url.pathname}${url.search}`,
       method: 'GET',
-      headers: { accept: 'application/x-ns-proxy-autoconfig, */*', 'accept-encoding': 'identity', ...conditional(url, opts) },
+      headers: { accept: 'application/x-ns-proxy-autoconfig, */*', 'accept-encoding': 'identity', ...ifChanged },
       signal,
       createConnection: () => (https
         ? connectTls({
@@ -105,8 +106,7 @@ function get(url: URL, opts: FetchOptions, signal: AbortSignal, what: string): P
         : connectTcp({ host, port })),
     });
     req.once('error', fail);
-    const asked = Object.keys(conditional(url, opts)).length > 0;
-    req.once('response', (res) => readResponse(res, what, asked).then(resolve, fail));
+    req.once('response', (res) => readResponse(res, what, Object.keys(ifChanged).length > 0).then(resolve, fail));
     req.end();
   });
 }
