@@ -47,7 +47,8 @@ export interface CacheEntry {
 
 // ------------------------------------------------------------------ keys
 
-export const urlKey = (url: string): string => `url ${url}`;
+/** A script fetched with --insecure (certificate not verified) is its own entry: a verified run never uses it. */
+export const urlKey = (url: string, unverified = false): string => `url ${url}${unverified ? ' unverified' : ''}`;
 
 /** WPAD answers for a DNS domain on one network: the same domain elsewhere (home, a hotel) is another key. */
 export const wpadKey = (domain: string, network: string): string => `wpad ${domain.toLowerCase()} ${network}`;

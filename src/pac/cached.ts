@@ -36,7 +36,7 @@ export interface CacheUse {
 
 export async function cachedPac(location: PacLocation, opts: FetchOptions, use: CacheUse): Promise<FetchedPac> {
   if (location.scheme === 'file') return fetchPac(location, opts);
-  const key = urlKey(location.url.href);
+  const key = urlKey(location.url.href, location.scheme === 'https' && opts.insecure === true);
   const now = Date.now();
   const entry = await held(use.cache, key, describePac(location));
   const at = entry && standing(entry, now);
@@ -67,6 +67,7 @@ export async function cachedWpad(opts: WpadOptions, use: CacheUse): Promise<Wpad
   }
   const result = await discoverWpad({ ...opts, ...revalidating(entry) }, context);
   if (result.found) return { ...result, found: await kept(use.cache, key, result.found, entry, now) };
+  if (result.tried.length === 0) return result; // no candidate below the public suffix: nothing was asked, nothing to save
   const none: CacheEntry = { key, text: '', fetchedAt: now, lifetimeS: Math.min(use.cache.maxAgeS, MAX_WPAD_NONE_S), staleIfErrorS: 0 };
   const why = await writeEntry(use.cache, none);
   log('PAC cache: WPAD for %s: "none found" %s', context.domain, why ?? `kept ${none.lifetimeS} s`);

@@ -71,4 +71,10 @@ test('WPAD through the cache: the next start probes nothing; another network is 
   assert.equal(again.code, 1);
   assert.doesNotMatch(again.stderr, /WPAD http:/, 'no candidate probed');
   assert.match(again.stderr, /connect: WPAD found no PAC file for nowhere\.pactest\.test \(none found from the cache \(\d+ s ago, fresh \d+ s more\)\)\n$/);
+  // A public suffix as the domain: nothing is asked, so nothing is remembered (the reason stays the real one).
+  office.setResolvConf('nameserver 127.0.0.1\nsearch co.uk\n');
+  for (let i = 0; i < 2; i++) {
+    const suffix = await office.connect(['-x', 'wpad', '127.0.0.1', String(officePeer.banner)], env);
+    assert.match(suffix.stderr, /WPAD found no PAC file for co\.uk \(no candidate below its public suffix\)/);
+  }
 });

@@ -8,12 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEntry, encodeEntry, standing, urlKey, type CacheEntry } from '../../src/pac/cache-entry.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
 import { tempDir, type Teardown } from '../helpers/process.js';
+import { testCa } from '../helpers/test-ca.js';
 
 const pac = (answer: string) => `function FindProxyForURL(url, host) { return "${answer}"; }`;
 
@@ -274,4 +276,22 @@ test('off never writes; pac+file is never cached', async (t) => {
   const file = await explain(xdg, `pac+file://${join(dir, 'p.pac')}`);
   assert.equal(file.code, 0, file.stderr);
   assert.deepEqual(readdirSync(xdg), [], 'nothing was created');
+});
+
+test('pac+https fetched with --insecure is never used by a verified run; a verified copy is cached on its own', async (t) => {
+  const xdg = cacheHome(t);
+  let hits = 0;
+  const server = createHttpsServer({ ...testCa().server }, (_req, res) => { hits++; res.end(pac('DIRECT')); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+  const url = `pac+https://127.0.0.1:${(server.address() as AddressInfo).port}/p.pac`;
+  assert.equal(fromLine(await explain(xdg, url, ['--insecure'])), 'the network; kept 300 s');
+  assert.equal(fromLine(await explain(xdg, url, ['--insecure'])).startsWith('the cache (fetched'), true);
+  const verified = await explain(xdg, url);
+  assert.match(verified.stdout.toString(), /no answer: PAC file pac\+https:\S+: .*NODE_EXTRA_CA_CERTS/, 'the unverified copy was not used');
+  const ca = { NODE_EXTRA_CA_CERTS: testCa().caFile };
+  assert.equal(fromLine(await explain(xdg, url, [], ca)), 'the network; kept 300 s');
+  assert.equal(fromLine(await explain(xdg, url, [], ca)).startsWith('the cache (fetched'), true);
+  assert.equal(hits, 2);
+  assert.equal(entryFiles(xdg).length, 2);
 });

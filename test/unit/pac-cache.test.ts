@@ -12,6 +12,7 @@ import { ConnectError } from '../../src/errors.js';
 import { parseArgs } from '../../src/cli/args.js';
 import { buildConfig } from '../../src/config/build.js';
 import type { OptionArgs, ParsedArgs } from '../../src/config/types.js';
+import { explanationLines } from '../../src/config/explain.js';
 
 test('FNV-1a 32 (the reference test vectors)', () => {
   const rows: [string, string][] = [['', '811c9dc5'], ['a', 'e40c292c'], ['foobar', 'bf9cf968']];
@@ -63,6 +64,8 @@ test('a torn, flipped, foreign or malformed file is not an entry (and says why)'
 test('keys: a URL, WPAD by domain and network; file names carry a hash, never the URL', () => {
   assert.equal(urlKey('http://a/p.pac'), 'url http://a/p.pac');
   assert.equal(wpadKey('Corp.Example', 'n'), 'wpad corp.example n');
+  assert.notEqual(urlKey('https://a/p.pac', true), urlKey('https://a/p.pac'), 'fetched with --insecure: never used by a verified run');
+  assert.notEqual(entryFileName(urlKey('https://a/p.pac', true)), entryFileName(urlKey('https://a/p.pac')));
   const name = entryFileName(urlKey('http://a/p.pac'));
   assert.match(name, /^url-[0-9a-f]{16}\.pac$/);
   assert.match(entryFileName(wpadKey('corp.example', 'n')), /^wpad-[0-9a-f]{16}\.pac$/);
@@ -171,4 +174,15 @@ test('the PAC config carries the cache for pac+http(s) and WPAD, never for pac+f
   const plain = configOf(['-x', 'socks5://p:1080', 'h', '22']);
   assert.equal(plain.explanation?.settings.find((s) => s.name === 'pac cache'), undefined, 'no PAC, no PAC cache line');
   assert.match(configOf(['--pac-cache=7200', '-x', 'wpad', 'h', '22']).warnings.join('\n'), /using 3600 s/);
+});
+
+test('--explain text: the PAC script\'s line says where it came from; the settings name the cache and its source', () => {
+  const e = configOf(['-x', 'pac+http://wpad.corp/p.pac', 'h', '22'], { CONNECT_PAC_CACHE: '120' }).explanation!;
+  e.pac = { source: 'pac+http://wpad.corp/p.pac', cache: 'the cache (fetched 42 s ago, fresh 78 s more)', asked: 'FindProxyForURL("https://h:22/", "h")', result: 'DIRECT', routes: ['DIRECT'] };
+  const lines = explanationLines(e);
+  const at = lines.indexOf('PAC script pac+http://wpad.corp/p.pac');
+  assert.ok(at >= 0, lines.join('\n'));
+  assert.equal(lines[at + 1], '  from the cache (fetched 42 s ago, fresh 78 s more)');
+  assert.match(lines[at + 2]!, /^ {2}FindProxyForURL\("https:\/\/h:22\/", "h"\) returned "DIRECT"$/);
+  assert.ok(lines.includes('  pac cache 120 s at most, in /home/u/.cache/connect/pac (environment variable CONNECT_PAC_CACHE)'), lines.join('\n'));
 });
