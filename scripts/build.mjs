@@ -64,13 +64,14 @@ const lazyChildProcess = {
 };
 
 /**
- * The PAC sandbox's libraries (QuickJS's JavaScript side, the Public Suffix
- * List) are only needed when a PAC script is used: they are bundled into
- * files of their own in dist/vendor/, and cli.cjs requires them from there
- * on first use, so every other start neither reads nor deserialises them
- * (test/bench/NOTES.md). They share no state with our code.
+ * Libraries needed only on a rare path (the Public Suffix List, for WPAD)
+ * are bundled into files of their own in dist/vendor/, and cli.cjs requires
+ * them from there on first use, so every other start neither reads nor
+ * deserialises them (test/bench/NOTES.md). They share no state with our
+ * code. (The PAC sandbox needs no JavaScript library: src/pac/quickjs.ts
+ * drives QuickJS's WebAssembly directly.)
  */
-const VENDORED = ['quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync', 'tldts'];
+const VENDORED = ['tldts'];
 const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
 const vendored = {
   name: 'vendored-pac-libraries',
@@ -87,8 +88,8 @@ const vendored = {
 /**
  * How cli.cjs loads a vendored file: compiled through a V8 code cache of its
  * own (dist/vendor/NAME.cache: a checksum of the payload on the first line,
- * then cachedData; made by the build's PAC session, rewritten when missing,
- * damaged or rejected and dist/ is writable), as bin/connect.cjs does for
+ * then cachedData; written by the first run that loads the file, rewritten
+ * when missing, damaged or rejected and dist/ is writable), as bin/connect.cjs does for
  * cli.cjs. The files require node builtins only.
  */
 function loadVendored(name, require, dir, checksum) {
@@ -246,15 +247,6 @@ async function makeCodeCache() {
     await run(['-H', `127.0.0.1:${http.port}`, 'target.example', '22']);
     await run(['-x', `socks5://127.0.0.1:${deadPort},direct://`, '127.0.0.1', String(target.address().port)]);
     await run(['-V']);
-    // A PAC session (after the others: it changes V8's flags, so it writes
-    // no cli.cache) makes the vendored libraries' caches.
-    const pac = join(dist, 'build-session.pac');
-    writeFileSync(pac, `function FindProxyForURL(url, host) { return isPlainHostName(host) ? "DIRECT" : "PROXY 127.0.0.1:${http.port}"; }`);
-    try {
-      await run(['-x', `pac+file://${pac}`, 'target.example', '22']);
-    } finally {
-      rmSync(pac, { force: true });
-    }
   } finally {
     await Promise.all([socks.close(), http.close(), new Promise((r) => target.close(r))]);
   }

@@ -3,8 +3,9 @@
  * script, the standard functions (src/pac/functions.ts) and the language's
  * own built-ins. Node's `vm` is no security boundary; a WebAssembly
  * instance is: the script can reach no host object, only its own linear
- * memory and the one dispatcher through which the PAC functions call out
- * (strings in, strings/booleans/null out).
+ * memory and the PAC functions, host functions that take strings (turned
+ * into strings in the guest) and give strings, numbers, booleans or null.
+ * QuickJS is driven through our own small FFI (src/pac/quickjs.ts).
  *
  * Limits, each because another does not suffice (SECURITY.md):
  * - the WebAssembly memory has a hard maximum (MEMORY_PAGES): QuickJS's own
@@ -20,10 +21,9 @@
  *   watchdog stop or a host-side fault the instance is never used again.
  */
 import { Script } from 'node:vm';
-import * as variantModule from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { ConnectError } from '../errors.js';
 import { PAC_FUNCTION_NAMES, type PacFunction, type PacValue } from './functions.js';
+import { QuickJs } from './quickjs.js';
 import { compileQuickJs } from './wasm.js';
 
 /** 64 KiB pages: 16 MiB is what the module needs to start, 48 MiB the most it may ever hold. */
@@ -34,6 +34,8 @@ const HEAP_LIMIT = 24 << 20;
 const STACK_LIMIT = 256 << 10;
 /** Longest answer taken from a script. */
 const MAX_RESULT = 64 << 10;
+/** Arguments a PAC function is given at most (the standard ones take up to 7). */
+const MAX_ARGS = 8;
 
 export interface PacCall {
   url: string;
@@ -49,34 +51,19 @@ export interface PacEngine {
   run(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, timeoutMs: number): string;
 }
 
-type QuickJSSyncVariant = Extract<Parameters<typeof newVariant>[0], { type: 'sync' }>;
-
-/** The package's default export, however the loader (Node ESM, tsc's types, esbuild) wraps it. */
-function syncVariant(): QuickJSSyncVariant {
-  let v = variantModule as unknown as { default?: unknown; type?: unknown };
-  while (v.type !== 'sync' && v.default) v = v.default as typeof v;
-  return v as unknown as QuickJSSyncVariant;
-}
+type Outcome = { value: string } | { error: string };
 
 export async function loadPacEngine(): Promise<PacEngine> {
   const compiled = await compileQuickJs();
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MEMORY_PAGES });
-  const quiet = () => {};
-  const module = await newQuickJSWASMModuleFromVariant(newVariant(syncVariant(), {
-    wasmModule: compiled,
-    wasmMemory: memory,
-    // Emscripten prints aborts to stderr itself; the caller reports one line instead.
-    // (print/printErr are Emscripten Module options the types do not list.)
-    emscriptenModule: { print: quiet, printErr: quiet } as Parameters<typeof newVariant>[1]['emscriptenModule'],
-  }));
-  return new Engine(module);
+  return new Engine(await QuickJs.instantiate(compiled, memory));
 }
 
 class Engine implements PacEngine {
   /** Set once the instance cannot be trusted (watchdog, host fault): every later run fails. */
   private broken: string | undefined;
 
-  constructor(private readonly module: QuickJSWASMModule) {}
+  constructor(private readonly qjs: QuickJs) {}
 
   run(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, timeoutMs: number): string {
     const fail = (why: string): never => {
@@ -84,7 +71,7 @@ class Engine implements PacEngine {
     };
     if (this.broken) fail(this.broken);
     const deadline = Date.now() + timeoutMs;
-    let outcome: { value: string } | { error: string };
+    let outcome: Outcome;
     try {
       outcome = underWatchdog(timeoutMs, () => this.evaluate(source, name, call, functions, deadline));
     } catch (err) {
@@ -95,105 +82,168 @@ class Engine implements PacEngine {
     return (outcome as { value: string }).value;
   }
 
-  private evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): { value: string } | { error: string } {
-    const runtime = this.module.newRuntime({
-      memoryLimitBytes: HEAP_LIMIT,
-      maxStackSizeBytes: STACK_LIMIT,
-      interruptHandler: () => Date.now() > deadline,
-    });
-    const vm = runtime.newContext();
+  private evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): Outcome {
+    const q = this.qjs.raw;
+    const rt = q.QTS_NewRuntime();
+    if (rt === 0) return { error: 'ran out of memory' };
+    q.QTS_RuntimeSetMemoryLimit(rt, HEAP_LIMIT);
+    q.QTS_RuntimeSetMaxStackSize(rt, STACK_LIMIT);
+    q.QTS_RuntimeEnableInterruptHandler(rt);
+    const ctx = q.QTS_NewContext(rt, 0);
+    if (ctx === 0) {
+      q.QTS_FreeRuntime(rt);
+      return { error: 'ran out of memory' };
+    }
     // No finally: after a host-side fault the instance is left alone (freeing may abort).
-    const outcome = evaluateIn(vm, source, name, call, functions, deadline);
-    vm.dispose();
-    runtime.dispose();
+    const guest = new Guest(this.qjs, ctx, deadline);
+    let outcome: Outcome;
+    try {
+      outcome = guest.evaluate(source, name, call, functions);
+    } catch (err) {
+      if (!(err instanceof OutOfMemory)) throw err;
+      outcome = { error: 'ran out of memory' };
+    }
+    guest.dispose();
+    q.QTS_FreeContext(ctx);
+    q.QTS_FreeRuntime(rt);
     return outcome;
   }
 }
 
-function evaluateIn(vm: QuickJSContext, source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): { value: string } | { error: string } {
-  installFunctions(vm, functions);
-  const loaded = vm.evalCode(source, name);
-  if (loaded.error) return { error: describeGuestError(vm, loaded.error, deadline) };
-  loaded.value.dispose();
-  return callEntry(vm, call, deadline);
-}
+/** malloc failed on the host's side of the FFI (the guest's own failures are exceptions). */
+class OutOfMemory extends Error {}
 
-/**
- * Defines each PAC function in the guest as a small wrapper that turns its
- * arguments into strings (in the guest, so a hostile toString runs there)
- * and calls the host through one dispatcher the script cannot name.
- */
-function installFunctions(vm: QuickJSContext, functions: Record<string, PacFunction>): void {
-  const dispatcher = vm.newFunction('pac', (index, ...args) => {
-    const fn = functions[PAC_FUNCTION_NAMES[vm.getNumber(index)]!];
-    return toGuest(vm, fn ? fn(...args.map((a) => vm.getString(a))) : null);
-  });
-  const wrapper = `(function (pac, names) {
-    names.forEach(function (name, i) {
-      var f = function () {
-        var args = [i];
-        for (var j = 0; j < arguments.length && j < 8; j++) args.push(String(arguments[j]));
-        return pac.apply(null, args);
-      };
-      Object.defineProperty(f, 'name', { value: name });
-      globalThis[name] = f;
-    });
-  })`;
-  const install = vm.unwrapResult(vm.evalCode(wrapper, 'pac-functions'));
-  const names = vm.unwrapResult(vm.evalCode(JSON.stringify(PAC_FUNCTION_NAMES)));
-  vm.unwrapResult(vm.callFunction(install, vm.undefined, dispatcher, names)).dispose();
-  for (const h of [install, names, dispatcher]) h.dispose();
-}
+/** One run's context: the values it made (all freed before the context), the host calls it answers. */
+class Guest {
+  private readonly values: number[] = [];
+  private readonly q: QuickJs['raw'];
+  /** A JSValue* holding JS_EXCEPTION: a host function returns a copy to let a pending exception through. */
+  private exception = 0;
+  private functions: Record<string, PacFunction> = {};
 
-function toGuest(vm: QuickJSContext, value: PacValue): QuickJSHandle {
-  if (value === null) return vm.null;
-  if (typeof value === 'boolean') return value ? vm.true : vm.false;
-  if (typeof value === 'number') return vm.newNumber(value);
-  return vm.newString(value);
-}
-
-function callEntry(vm: QuickJSContext, call: PacCall, deadline: number): { value: string } | { error: string } {
-  let entry = vm.getProp(vm.global, 'FindProxyForURLEx');
-  if (vm.typeof(entry) !== 'function') {
-    entry.dispose();
-    entry = vm.getProp(vm.global, 'FindProxyForURL');
+  constructor(private readonly qjs: QuickJs, private readonly ctx: number, private readonly deadline: number) {
+    this.q = qjs.raw;
+    qjs.host = {
+      interrupt: () => Date.now() > deadline,
+      call: (_ctx, id, argc, argv) => this.callHost(id, argc, argv),
+    };
   }
-  try {
-    if (vm.typeof(entry) !== 'function') return { error: 'defines no function FindProxyForURL(url, host)' };
-    const url = vm.newString(call.url);
-    const host = vm.newString(call.host);
-    const result = vm.callFunction(entry, vm.undefined, url, host);
-    url.dispose();
-    host.dispose();
-    if (result.error) return { error: describeGuestError(vm, result.error, deadline) };
-    const type = vm.typeof(result.value);
-    const value = type === 'string' ? vm.getString(result.value) : undefined;
-    result.value.dispose();
+
+  evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>): Outcome {
+    this.functions = functions;
+    this.exception = this.keep(this.q.QTS_Throw(this.ctx, this.q.QTS_GetUndefined()));
+    this.q.QTS_FreeValuePointer(this.ctx, this.q.QTS_ResolveException(this.ctx, this.exception));
+    const installed = this.installFunctions();
+    if (installed) return installed;
+    const loaded = this.keep(this.qjs.evalScript(this.ctx, source, name));
+    const error = this.errorOf(loaded);
+    if (error) return { error };
+    return this.callEntry(call);
+  }
+
+  dispose(): void {
+    this.qjs.host = undefined;
+    for (const value of this.values.reverse()) this.q.QTS_FreeValuePointer(this.ctx, value);
+    this.values.length = 0;
+  }
+
+  /** Tracks a JSValue* for dispose(); 0 means malloc failed. */
+  private keep(value: number): number {
+    if (value === 0) throw new OutOfMemory();
+    this.values.push(value);
+    return value;
+  }
+
+  /** A guest string, tracked. */
+  private string(text: string): number {
+    return this.keep(this.qjs.newString(this.ctx, text));
+  }
+
+  /** The script's error for a result, if it is an exception. */
+  private errorOf(result: number): string | undefined {
+    const error = this.q.QTS_ResolveException(this.ctx, result);
+    return error === 0 ? undefined : describeGuestError(this.qjs, this.ctx, this.keep(error), this.deadline);
+  }
+
+  /**
+   * Each PAC function is a host function on the global object; its
+   * arguments are turned into strings in the guest (so a hostile toString
+   * runs there, under the same limits) before the host sees them.
+   */
+  private installFunctions(): Outcome | undefined {
+    const global = this.keep(this.q.QTS_GetGlobalObject(this.ctx));
+    for (const [i, name] of PAC_FUNCTION_NAMES.entries()) {
+      const fn = this.keep(this.qjs.newFunction(this.ctx, name, i + 1));
+      const error = this.errorOf(fn);
+      if (error) return { error };
+      this.q.QTS_SetProp(this.ctx, global, this.string(name), fn);
+    }
+    return undefined;
+  }
+
+  private callHost(id: number, argc: number, argv: number): number {
+    const args: string[] = [];
+    for (let i = 0; i < Math.min(argc, MAX_ARGS); i++) {
+      const text = this.qjs.getString(this.ctx, this.q.QTS_ArgvGetJSValueConstPointer(argv, i));
+      // Its toString threw (or was interrupted): let that exception through.
+      if (text === undefined) return this.q.QTS_DupValuePointer(this.ctx, this.exception);
+      args.push(text);
+    }
+    const fn = this.functions[PAC_FUNCTION_NAMES[id - 1]!];
+    return this.toGuest(fn ? fn(...args) : null);
+  }
+
+  /** A JSValue* for a host function's result (the C side takes it over). */
+  private toGuest(value: PacValue): number {
+    if (typeof value === 'string') return this.qjs.newString(this.ctx, value);
+    if (typeof value === 'number') return this.q.QTS_NewFloat64(this.ctx, value);
+    const constant = value === null ? this.q.QTS_GetNull() : value ? this.q.QTS_GetTrue() : this.q.QTS_GetFalse();
+    return this.q.QTS_DupValuePointer(this.ctx, constant);
+  }
+
+  private callEntry(call: PacCall): Outcome {
+    const global = this.keep(this.q.QTS_GetGlobalObject(this.ctx));
+    let entry = 0;
+    for (const name of ['FindProxyForURLEx', 'FindProxyForURL']) {
+      entry = this.keep(this.q.QTS_GetProp(this.ctx, global, this.string(name)));
+      const error = this.errorOf(entry);
+      if (error) return { error };
+      if (this.qjs.typeOf(this.ctx, entry) === 'function') break;
+      entry = 0;
+    }
+    if (entry === 0) return { error: 'defines no function FindProxyForURL(url, host)' };
+    const result = this.keep(this.qjs.callFunction(this.ctx, entry, [this.string(call.url), this.string(call.host)]));
+    const error = this.errorOf(result);
+    if (error) return { error };
+    const type = this.qjs.typeOf(this.ctx, result);
+    const value = type === 'string' ? this.qjs.getString(this.ctx, result) : undefined;
     if (value === undefined) return { error: `FindProxyForURL returned ${type === 'object' ? 'an object or null' : type}, not a string` };
     if (value.length > MAX_RESULT) return { error: `FindProxyForURL returned ${value.length} characters (at most ${MAX_RESULT})` };
     return { value };
-  } finally {
-    entry.dispose();
   }
 }
 
 /** `Name: message` of what the script threw, on one line, short. */
-function describeGuestError(vm: QuickJSContext, error: QuickJSHandle, deadline: number): string {
-  let text: string;
-  try {
-    const dumped = vm.dump(error) as unknown;
-    text = typeof dumped === 'object' && dumped !== null && 'message' in dumped
-      ? `${String((dumped as { name?: unknown }).name ?? 'Error')}: ${String((dumped as { message: unknown }).message)}`
-      : `threw ${JSON.stringify(dumped) ?? String(dumped)}`;
-  } catch {
-    text = 'threw a value that cannot be shown';
-  } finally {
-    error.dispose();
-  }
+function describeGuestError(qjs: QuickJs, ctx: number, error: number, deadline: number): string {
+  const text = thrownText(qjs, ctx, error);
   if (text === 'InternalError: interrupted' && Date.now() > deadline) return 'did not finish in time';
   if (text === 'InternalError: out of memory') return 'ran out of memory';
   if (text === 'InternalError: stack overflow') return 'exhausted its stack';
   return oneLine(text);
+}
+
+function thrownText(qjs: QuickJs, ctx: number, error: number): string {
+  if (qjs.typeOf(ctx, error) === 'undefined') return 'threw undefined';
+  const json = qjs.dump(ctx, error);
+  let dumped: unknown;
+  try {
+    dumped = JSON.parse(json);
+  } catch {
+    return json ? `threw ${json}` : 'threw a value that cannot be shown';
+  }
+  return typeof dumped === 'object' && dumped !== null && 'message' in dumped
+    ? `${String((dumped as { name?: unknown }).name ?? 'Error')}: ${String((dumped as { message: unknown }).message)}`
+    : `threw ${JSON.stringify(dumped)}`;
 }
 
 function oneLine(text: string): string {

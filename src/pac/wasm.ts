@@ -1,33 +1,50 @@
 /**
  * Compiling the QuickJS WebAssembly module, started as early as a PAC is
- * known to be needed: WebAssembly.compile() decodes and validates on a
- * background thread while the main thread loads QuickJS's JavaScript side
- * and reads the script. Kept apart from sandbox.ts so that starting it
- * loads nothing else.
+ * known to be needed (src/dial/route.ts, before the PAC modules load):
+ * WebAssembly.compile() decodes and validates on a background thread while
+ * the main thread loads the PAC code and reads the script. Kept apart from
+ * sandbox.ts so that starting it loads nothing else.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { setV8Flags } from '../v8-flags.js';
 
 let compiling: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * V8 versions known to have --wasm-lazy-validation (Node 20 to 24 are
+ * tested; V8 has had the flag since 2019). V8 prints an unknown flag on
+ * stderr, so another version does without it.
+ */
+const LAZY_VALIDATION_V8 = /^1[1-4]\./;
 
 export function compileQuickJs(): Promise<WebAssembly.Module> {
   if (!compiling) {
     // Baseline code only: V8 would otherwise optimise the big module in the
     // background while the script runs, which stalls a short-lived process on
-    // few cores and costs memory (test/bench/NOTES.md). It affects
-    // WebAssembly only, and the CLI runs no other.
-    setV8Flags('--liftoff-only');
-    compiling = wasmBytes().then((bytes) => WebAssembly.compile(bytes));
+    // few cores and costs memory. Lazy validation: each function is checked
+    // when it is first compiled, not all 0.5 MB up front (most never run).
+    // Both affect WebAssembly only, and the CLI runs no other (test/bench/NOTES.md).
+    // V8 rejects the code cache of a builtin loaded after the flags change (it
+    // compiles it from source): the one the PAC code always loads comes first.
+    process.getBuiltinModule('node:fs/promises');
+    setV8Flags('--liftoff-only', ...(LAZY_VALIDATION_V8.test(process.versions.v8) ? ['--wasm-lazy-validation'] : []));
+    try {
+      // Read at once (0.5 MB): an asynchronous read would start the compile only
+      // after the main thread's current work, instead of beside it.
+      compiling = WebAssembly.compile(wasmBytes());
+    } catch (err) {
+      compiling = Promise.reject(err);
+    }
   }
   return compiling;
 }
 
 /** The WebAssembly bytes: beside the bundle in dist/, else the package's own file. */
-async function wasmBytes(): Promise<Uint8Array<ArrayBuffer>> {
+function wasmBytes(): Uint8Array<ArrayBuffer> {
   try {
-    return new Uint8Array(await readFile(new URL('./quickjs.wasm', import.meta.url)));
+    return new Uint8Array(readFileSync(new URL('./quickjs.wasm', import.meta.url)));
   } catch {
     const path = process.getBuiltinModule('node:module').createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
-    return new Uint8Array(await readFile(path));
+    return new Uint8Array(readFileSync(path));
   }
 }

@@ -151,3 +151,18 @@ test('a lookup that never answers is bounded by the same budget', HANG_GUARD, as
   const never = () => new Promise<string[]>(() => {});
   await assertPacFailure(engine, pac('return dnsResolve(host) ? "DIRECT" : "DIRECT";'), /did not finish within 400 ms \(waiting for a name lookup\)/, { ...SHORT, lookup: never });
 });
+
+test('the guest keeps the host\'s clock and time zone (the FFI\'s localtime and tzset)', HANG_GUARD, async () => {
+  const saved = process.env.TZ;
+  process.env.TZ = 'America/New_York';
+  try {
+    const engine = await loadPacEngine();
+    const probe = pac('var d = new Date(Date.UTC(2026, 6, 1, 12)); return [d.getHours(), d.getTimezoneOffset(), new Date(2026, 0, 1).getTimezoneOffset(), Math.abs(Date.now() - new Date().getTime()) < 1000].join(",");');
+    const summer = new Date(Date.UTC(2026, 6, 1, 12));
+    assert.equal((await askPac(engine, question(probe))).result, [summer.getHours(), summer.getTimezoneOffset(), new Date(2026, 0, 1).getTimezoneOffset(), true].join(','));
+    assert.equal(summer.getHours(), 8, 'the host itself follows TZ');
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
