@@ -85,10 +85,15 @@ export class QuickJs {
   /** Set by the caller before QuickJS runs: the functions above dispatch to it. */
   host: QuickJsHost | undefined;
 
-  /** Instantiates the compiled module over `memory` (whose maximum is the hard cap) and runs its constructors. */
-  static async instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<QuickJs> {
+  /**
+   * Instantiates the compiled module over `memory` (whose maximum is the
+   * hard cap) and runs its constructors. Synchronous: the module is
+   * compiled already, and WebAssembly.instantiate() would only add a turn
+   * of the event loop.
+   */
+  static instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): QuickJs {
     const self = new QuickJs(memory);
-    const instance = await WebAssembly.instantiate(module, { a: self.imports() });
+    const instance = new WebAssembly.Instance(module, { a: self.imports() });
     self.bind(instance.exports);
     self.raw.__wasm_call_ctors();
     return self;

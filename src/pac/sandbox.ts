@@ -56,7 +56,7 @@ type Outcome = { value: string } | { error: string };
 export async function loadPacEngine(): Promise<PacEngine> {
   const compiled = await compileQuickJs();
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MEMORY_PAGES });
-  return new Engine(await QuickJs.instantiate(compiled, memory));
+  return new Engine(QuickJs.instantiate(compiled, memory));
 }
 
 class Engine implements PacEngine {
