@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeEntry, encodeEntry, standing, urlKey, type CacheEntry } from '../../src/pac/cache-entry.js';
+import { decodeEntry, encodeEntry, entryFileName, standing, urlKey, type CacheEntry } from '../../src/pac/cache-entry.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
 import { tempDir, type Teardown } from '../helpers/process.js';
 import { testCa } from '../helpers/test-ca.js';
@@ -294,4 +294,31 @@ test('pac+https fetched with --insecure is never used by a verified run; a verif
   assert.equal(fromLine(await explain(xdg, url, [], ca)).startsWith('the cache (fetched'), true);
   assert.equal(hits, 2);
   assert.equal(entryFiles(xdg).length, 2);
+});
+
+test('bounded size: at most 64 entries (the oldest go), entries past any use and leftover temporary files removed, other files left alone', async (t) => {
+  const xdg = cacheHome(t);
+  const server = await servePac(t);
+  mkdirSync(pacDir(xdg), { recursive: true, mode: 0o700 });
+  const hex = (i: number) => i.toString(16).padStart(16, '0');
+  const made = (name: string, ageS: number) => {
+    const path = join(pacDir(xdg), name);
+    writeFileSync(path, 'x', { mode: 0o600 });
+    const when = (Date.now() - ageS * 1000) / 1000;
+    utimesSync(path, when, when);
+  };
+  for (let i = 0; i < 70; i++) made(`url-${hex(i)}.pac`, 100 + i); // url-…00 newest
+  for (let i = 70; i < 75; i++) made(`wpad-${hex(i)}.pac`, 2 * 3600); // past any lifetime and stale window
+  made('.url-0000000000000001.pac.1.x.tmp', 120);
+  made('.url-0000000000000002.pac.1.y.tmp', 1);
+  made('notes.txt', 2 * 3600);
+  fromLine(await explain(xdg, server.url));
+  const names = readdirSync(pacDir(xdg));
+  const entries = names.filter((n) => n.endsWith('.pac'));
+  assert.equal(entries.length, 64, names.join(' '));
+  assert.ok(entries.includes(entryFileName(server.key)), 'the new entry is kept');
+  assert.ok(names.includes(`url-${hex(0)}.pac`) && !names.includes(`url-${hex(69)}.pac`), 'the oldest went');
+  assert.equal(names.filter((n) => n.startsWith('wpad-')).length, 0);
+  assert.deepEqual(names.filter((n) => n.endsWith('.tmp')), ['.url-0000000000000002.pac.1.y.tmp'], 'a recent temporary file may be another run\'s write');
+  assert.ok(names.includes('notes.txt'));
 });
