@@ -2,8 +2,13 @@
  * Reads a proxy handshake off a connected stream, never past what the
  * current step needs.
  *
- * Chunks are read as they come, and the bytes past the final reply are put
- * back at release() for the relay. When the socket will leave this process
+ * Chunks are read as they come; bytes past the current step go straight
+ * back into the stream's own buffer (unshift), where the next step or,
+ * after release(), the relay finds them. Held anywhere else they would be
+ * lost to a peer that closes while a step's result is still being checked
+ * (a Kerberos mutual-authentication token is verified asynchronously): a
+ * paused stream whose buffer is empty still emits 'end', and nothing can be
+ * unshifted after it. When the socket will leave this process
  * (-F: readHandshakesExactly, src/transport/exact-socket.ts), every read(2)
  * instead goes into a buffer sized to what the step may still take, so the
  * kernel keeps every byte after the proxy's final reply: an SSH server's
@@ -26,7 +31,7 @@ interface Pending {
 }
 
 export class HandshakeReader {
-  /** Bytes received but not yet taken by a step (stream mode; exact mode only before the first step). */
+  /** Bytes received but not yet taken by a step (exact mode, only before the first step). */
   private stash: Buffer[] = [];
   private stashed = 0;
   private pending: Pending | undefined;
@@ -74,9 +79,6 @@ export class HandshakeReader {
     }
     this.unhook();
     this.stream.pause();
-    for (const chunk of this.stash.reverse()) this.stream.unshift(chunk);
-    this.stash = [];
-    this.stashed = 0;
     (this.stream as { readableFlowing: boolean | null }).readableFlowing = null;
     return this.stream;
   }
@@ -141,8 +143,13 @@ export class HandshakeReader {
     pending.resolve(bytes);
   }
 
-  /** Bytes no step asked for yet, in arrival order (a stash leftover goes back in front), bounded. */
+  /** Bytes no step asked for yet, in arrival order (a leftover goes back in front), bounded. */
   private keep(chunk: Buffer, owned: boolean, front: boolean): void {
+    if (!this.exact) {
+      this.stream.pause();
+      this.stream.unshift(chunk);
+      return;
+    }
     const kept = owned ? chunk : Buffer.from(chunk);
     if (front) this.stash.unshift(kept);
     else this.stash.push(kept);

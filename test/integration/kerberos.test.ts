@@ -66,7 +66,8 @@ async function run(reply: Reply, t: import('node:test').TestContext, httpPrincip
   const target = await bannerServer(BANNER, { t, then: 'close' });
   const proxy = await kerberosProxy(kdc, reply, target.port, t);
   const env = { ...kdc.env, KRB5CCNAME: kdc.kinit('alice'), HTTP_PROXY_PASSWORD: 'pw' };
-  const r = await runConnect(['-d', '-H', `alice@localhost:${proxy.port}`, '127.0.0.1', String(target.port)], { env });
+  // stdin stays open: this proxy (no allowHalfOpen) would answer our half-close with its own FIN before the banner.
+  const r = await runConnect(['-d', '-H', `alice@localhost:${proxy.port}`, '127.0.0.1', String(target.port)], { env, stdin: 'keep-open' });
   return { r, proxy };
 }
 

@@ -117,3 +117,27 @@ test('many small steps over one big chunk: leftovers are not re-copied per step'
   });
   assert.ok(work <= 16 * 3 * lines, `${work} bytes copied or scanned for ${3 * lines} bytes`);
 });
+
+// --- a peer that closes while the final reply is still being checked ---
+
+test('bytes after the final reply survive the peer closing before release() (an asynchronous check in between)', async (t) => {
+  const { createServer, connect } = await import('node:net');
+  const server = createServer((peer) => peer.end('HTTP/1.1 200 OK\r\n\r\nSSH-2.0-banner\r\n'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+  socket.on('error', () => {});
+  t.after(() => socket.destroy());
+  const reader = new HandshakeReader(socket, 'peer');
+  assert.equal((await reader.readUntil('\r\n\r\n', 100, 'headers')).toString(), 'HTTP/1.1 200 OK\r\n\r\n');
+  await new Promise((r) => setTimeout(r, 50)); // the FIN arrives meanwhile (e.g. Kerberos verifying a token)
+  const released = reader.release();
+  const rest: Buffer[] = [];
+  const errors: Error[] = [];
+  released.on('data', (c: Buffer) => rest.push(c));
+  released.on('error', (err: Error) => errors.push(err));
+  const over = new Promise((r) => { released.once('close', r); released.once('error', r); });
+  if (!released.destroyed) await over; // (a stream destroyed before release() has lost the bytes)
+  assert.deepEqual(errors, []);
+  assert.equal(Buffer.concat(rest).toString(), 'SSH-2.0-banner\r\n');
+});
