@@ -14,7 +14,7 @@ import { startDanted, startSshd, startTinyproxy } from '../helpers/servers.js';
 import { CLI, runConnect, spawnProcess, runProcess } from '../helpers/run.js';
 import { expectedSha256 } from '../helpers/tcp.js';
 import { sshWithInput } from '../helpers/ssh.js';
-import { startRecordingPeer } from '../helpers/peers.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 
 const ours = `${process.execPath} ${CLI}`;
 const SIZE = 20 << 20;
@@ -89,7 +89,7 @@ test('-F under --pending-deprecation: no deprecation warning reaches ssh\'s stde
 
 /** A proxy that must never be contacted: each refusal comes before connecting. */
 async function untouchedPeer(t: Teardown) {
-  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   return { port: peer.port, assertUntouched: () => assert.equal(peer.connections.length, 0, 'a connection was made') };
 }
 

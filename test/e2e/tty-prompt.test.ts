@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRecordingPeer, socks5Script } from '../helpers/peers.js';
+import { socks5Script, startFakeProxy } from '../helpers/fake-proxy.js';
 import { CLI, runConnect } from '../helpers/run.js';
 import { requireBinary, tempDir, type Teardown } from '../helpers/process.js';
 
@@ -36,7 +36,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 }
 
 test('SOCKS5 password typed on /dev/tty: not echoed, sent to the proxy, stdin untouched', { skip: requireBinary('tmux') }, async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 2, banner: BANNER }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 2, banner: BANNER }) }, { t });
   const dir = tempDir('tty');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const [stdinFile, outFile, errFile, doneFile] = ['stdin', 'out', 'err', 'done'].map((f) => join(dir, f)) as [string, string, string, string];
@@ -72,7 +72,7 @@ test('SOCKS5 password typed on /dev/tty: not echoed, sent to the proxy, stdin un
 });
 
 test('CLI: proxy demands a password, no terminal, no askpass → exit 1, one clear line', async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 2 }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 2 }) }, { t });
   const r = await runConnect(['-S', `alice@127.0.0.1:${peer.port}`, 'target.example', '22'], { stdin: Buffer.from(STDIN), timeoutMs: 5000 });
   assert.equal(r.code, 1);
   assert.equal(r.stdout.length, 0);
@@ -83,7 +83,7 @@ test('CLI: proxy demands a password, no terminal, no askpass → exit 1, one cle
 });
 
 test('CLI: SSH_ASKPASS + DISPLAY gives the password; stdin reaches the tunnel intact', async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 2, banner: BANNER }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 2, banner: BANNER }) }, { t });
   const dir = tempDir('askpass-cli');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const program = join(dir, 'askpass');

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binary, killGroup, onProcessExit, tempDir } from './process.js';
-import { startRecordingPeer, type RecordingPeer, type Script } from './peers.js';
+import { startFakeProxy, type FakePeer, type FakeProtocol, type Script } from './fake-proxy.js';
 
 /** Repository root (this file runs as build/test/helpers/run.js). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -118,21 +118,22 @@ export function runConnect(args: string[], opts: RunOptions = {}): Promise<RunRe
 }
 
 export interface SideBySide {
-  ours: { result: RunResult; peer: RecordingPeer };
-  reference: { result: RunResult; peer: RecordingPeer };
+  ours: { result: RunResult; peer: FakePeer };
+  reference: { result: RunResult; peer: FakePeer };
 }
 
 /**
  * Runs ours and connect-proxy on the same arguments, each against its own
- * fresh copy of `script` (args get that copy's port). Compare e.g.
+ * fake `protocol` proxy running a fresh copy of `script` (args get that copy's port). Compare e.g.
  * `ours.peer.connections[0].received` with `reference.peer.connections[0].received`.
  */
 export async function runBoth(
+  protocol: FakeProtocol,
   makeArgs: (peerPort: number) => string[],
   script: Script,
   opts: Omit<RunOptions, 'bin' | 'env'> & { env?: RunOptions['env'] | ((peerPort: number) => RunOptions['env']) } = {},
 ): Promise<SideBySide> {
-  const peers = [await startRecordingPeer(script), await startRecordingPeer(script)] as const;
+  const peers = [await startFakeProxy(protocol, { script }), await startFakeProxy(protocol, { script })] as const;
   const run = (port: number, bin: 'ours' | 'reference') =>
     runConnect(makeArgs(port), { ...opts, bin, env: typeof opts.env === 'function' ? opts.env(port) : opts.env });
   try {

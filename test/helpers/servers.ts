@@ -8,7 +8,7 @@
 // Server quirks worth knowing (verified on Debian 12):
 // - Dante 1.4.2 speaks SOCKS4 with `socksmethod: none` but has NO SOCKS4a:
 //   it takes 0.0.0.x literally (rule block, or EINVAL) and answers 91.
-//   Test 4a against the scripted peer (peers.ts socks4Script), never danted.
+//   Test 4a against the fake proxy (fake-proxy.ts, e.g. socks4Script), never danted.
 // - danted `socksmethod: username` checks /etc/shadow (needs root); SOCKS4
 //   cannot authenticate, so `socks4: true` adds method none, which also
 //   admits a SOCKS5 client offering only none.

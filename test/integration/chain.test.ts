@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startFakeProxy } from '../helpers/fake-proxy.js';
-import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
+import { bannerServer, startFakeProxy } from '../helpers/fake-proxy.js';
 import { freePort } from '../helpers/ports.js';
 import { requireBinary } from '../helpers/process.js';
 import { runConnect, spawnConnect } from '../helpers/run.js';
@@ -48,7 +47,7 @@ test('failover: a dead first candidate is skipped, -d says which proxy was used 
 
 test('failover: a candidate that accepts and never answers is given up after -w, then the next is used', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
-  const silent = await startRecordingPeer([{ hang: true }], { t });
+  const silent = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   const good = await startFakeProxy('socks5', {}, { t });
   const r = await runConnect(['-w', '1', '-S', `127.0.0.1:${silent.port},127.0.0.1:${good.port}`, '127.0.0.1', String(target.port)]);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);

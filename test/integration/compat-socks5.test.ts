@@ -4,9 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireBinary } from '../helpers/process.js';
-import { bannerServer, socks5Script, type Script } from '../helpers/peers.js';
+import { bannerServer, socks5Script, type Script, type Socks5ScriptOptions } from '../helpers/fake-proxy.js';
 import { runBoth, runConnect } from '../helpers/run.js';
-import type { Socks5ScriptOptions } from '../helpers/peers.js';
 
 const BANNER = 'SSH-2.0-compat\r\n';
 const skip = requireBinary('connect-proxy');
@@ -49,7 +48,7 @@ for (const c of cases) {
     const withPort = (port: number) => c.args(`127.0.0.1:${port}`);
     const envFor = (port: number) =>
       Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, v.replace('@P', `127.0.0.1:${port}`)]));
-    const both = await runBoth(withPort, script, { env: envFor });
+    const both = await runBoth('socks5', withPort, script, { env: envFor });
     const { ours, reference } = both;
     const detail = `ours: ${ours.result.stderr}\nreference: ${reference.result.stderr}`;
     assert.deepEqual(ours.peer.connections.map((x) => x.received.toString('hex')), reference.peer.connections.map((x) => x.received.toString('hex')), detail);

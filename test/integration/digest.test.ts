@@ -6,15 +6,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { chooseAuth, digestAuthorization, isStaleRetry, pickDigest, type Challenge } from '../../src/auth/digest.js';
-import { parseParams, startFakeProxy, type FakeProxy, type ProxyAuth } from '../helpers/fake-proxy.js';
-import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
+import { bannerServer, parseParams, startFakeProxy, type FakePeer, type FakeProxy, type ProxyAuth } from '../helpers/fake-proxy.js';
 import { runConnect } from '../helpers/run.js';
 import { testCa } from '../helpers/test-ca.js';
 
 const BANNER = 'SSH-2.0-digest-test\r\n';
 const USER = 'alice';
 const PASSWORD = 'pa"ss wörd';
-let target: RecordingPeer;
+let target: FakePeer;
 const proxies: FakeProxy[] = [];
 
 before(async () => { target = await bannerServer(BANNER); });

@@ -3,8 +3,7 @@
 // failure switches, authentication, and what it records.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeProxy, type FakeProtocol } from '../helpers/fake-proxy.js';
-import { bannerServer } from '../helpers/peers.js';
+import { bannerServer, startFakeProxy, type FakeProtocol } from '../helpers/fake-proxy.js';
 import { runConnect } from '../helpers/run.js';
 
 const FLAG: Record<Exclude<FakeProtocol, 'https'>, string[]> = { socks5: ['-S'], socks4: ['-4', '-S'], http: ['-H'], telnet: ['-T'] };

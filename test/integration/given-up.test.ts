@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { httpScript, perConnection, startRecordingPeer, type Step } from '../helpers/peers.js';
+import { httpScript, perConnection, startFakeProxy, type Step } from '../helpers/fake-proxy.js';
 import type { Teardown } from '../helpers/process.js';
 import { spawnConnect } from '../helpers/run.js';
 
@@ -67,7 +67,7 @@ async function readUntil(stream: Readable, text: string): Promise<string> {
 
 for (const chained of [false, true]) {
   test(`HTTP 407 ${chained ? 'on the second hop of a chain' : 'from the first proxy'}: the first connection is closed at once; its later reset does not touch the session`, async (t) => {
-    const peer = await startRecordingPeer(script, { t });
+    const peer = await startFakeProxy('http', { script }, { t });
     const proxy = `http://alice@127.0.0.1:${peer.port}`;
     const route = chained ? ['-x', `http://127.0.0.1:${await resettingRelay(t)}`, '-x', proxy] : ['-x', proxy];
     const run = spawnConnect([...route, 'target.example', '22'], { stdin: 'keep-open', stdout: 'stream', env: { HTTP_PROXY_PASSWORD: 'pw' } });

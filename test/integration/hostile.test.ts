@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { once } from 'node:events';
-import { socks5Frames, startRecordingPeer, type RecordingPeer, type Step } from '../helpers/peers.js';
+import { socks5Frames, startFakeProxy, type FakePeer, type FakeProtocol, type Step } from '../helpers/fake-proxy.js';
 import { runConnect, spawnConnect, type RunResult } from '../helpers/run.js';
 
 const BANNER = 'SSH-2.0-hostile\r\n';
@@ -23,8 +23,8 @@ function assertNoCrash(r: RunResult): void {
   assert.doesNotMatch(r.stderr, /Uncaught|TypeError|RangeError|ReferenceError|node:internal/);
 }
 
-async function silentPeer(t: { after(fn: () => unknown): void }): Promise<RecordingPeer> {
-  return startRecordingPeer([{ hang: true }], { t });
+async function silentPeer(t: { after(fn: () => unknown): void }): Promise<FakePeer> {
+  return startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
 }
 
 // ------------------------------------------------------------ bad input
@@ -101,8 +101,8 @@ test('malformed rc lines: a warning each, a bad value one ConnectError', async (
 
 const greet: Step[] = [{ expect: socks5Frames.greeting }, { send: Buffer.from([5, 0]) }, { expect: socks5Frames.request }];
 
-async function againstPeer(t: { after(fn: () => unknown): void }, steps: Step[], args: (p: number) => string[]) {
-  const peer = await startRecordingPeer(steps, { t });
+async function againstPeer(t: { after(fn: () => unknown): void }, steps: Step[], args: (p: number) => string[], protocol: FakeProtocol = 'socks5') {
+  const peer = await startFakeProxy(protocol, { script: steps }, { t });
   return runConnect(args(peer.port), { stdin: 'keep-open', timeoutMs: 15_000 });
 }
 
@@ -145,7 +145,7 @@ test('proxy that drips one byte a second, -w 2 → timed out within ~2 s', async
 });
 
 async function httpCase(t: { after(fn: () => unknown): void }, reply: Buffer | string, extra: string[] = []) {
-  return againstPeer(t, [{ until: '\r\n\r\n' }, { send: reply }, { hang: true }], (p) => [...extra, '-H', `127.0.0.1:${p}`, 'host', '22']);
+  return againstPeer(t, [{ until: '\r\n\r\n' }, { send: reply }, { hang: true }], (p) => [...extra, '-H', `127.0.0.1:${p}`, 'host', '22'], 'http');
 }
 
 test('HTTP header flood (> 64 KiB) → one line, exit 1', async (t) => {
@@ -175,7 +175,7 @@ test('HTTP garbage reply → one line, exit 1', async (t) => {
 // -------------------------------------------------------- relay faults
 
 test('remote reset during the relay: banner written, exit 0, < 1 s after the reset', async (t) => {
-  const peer = await startRecordingPeer([...greetAndReply(), { delay: 300 }, { reset: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [...greetAndReply(), { delay: 300 }, { reset: true }] }, { t });
   const run = spawnConnect(['-S', `127.0.0.1:${peer.port}`, 'host', '22'], { stdin: 'keep-open' });
   const conn = await peer.connection(0);
   await conn.closed;
@@ -195,7 +195,7 @@ function greetAndReply(): Step[] {
 
 test('remote sends 8 MB and closes while stdout is slow: every byte written, exit 0', async (t) => {
   const body = Buffer.alloc(8 << 20, 0x5a);
-  const peer = await startRecordingPeer([...greetAndReply(), { send: body }, { close: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [...greetAndReply(), { send: body }, { close: true }] }, { t });
   const run = spawnConnect(['-S', `127.0.0.1:${peer.port}`, 'host', '22'], { stdin: 'keep-open', stdout: 'stream', timeoutMs: 20_000 });
   run.child.stdout!.pause();
   await peer.connection(0);
@@ -211,7 +211,7 @@ test('remote sends 8 MB and closes while stdout is slow: every byte written, exi
 
 test('stdout closed (EPIPE) while the remote still sends: exits < 1 s, quietly', async (t) => {
   const flood: Step[] = Array.from({ length: 200 }, () => ({ send: Buffer.alloc(256 << 10, 0x41) }) as Step);
-  const peer = await startRecordingPeer([...greetAndReply(), ...flood.flatMap((s) => [s, { delay: 20 } as Step]), { hang: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [...greetAndReply(), ...flood.flatMap((s) => [s, { delay: 20 } as Step]), { hang: true }] }, { t });
   const run = spawnConnect(['-S', `127.0.0.1:${peer.port}`, 'host', '22'], { stdin: 'keep-open', stdout: 'stream' });
   await once(run.child.stdout!, 'data');
   run.child.stdout!.destroy();
@@ -223,7 +223,7 @@ test('stdout closed (EPIPE) while the remote still sends: exits < 1 s, quietly',
 });
 
 test('stdin closed early: half-close to the remote, its reply still written, exit 0', async (t) => {
-  const peer = await startRecordingPeer([...greetAndReply(), { echo: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [...greetAndReply(), { echo: true }] }, { t });
   const r = await runConnect(['-S', `127.0.0.1:${peer.port}`, 'host', '22'], { stdin: Buffer.from('early bytes\n') });
   assert.equal(r.stdout.toString(), `${BANNER}early bytes\n`, r.stderr);
   assert.equal(r.code, 0);
@@ -238,7 +238,7 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]
     // is pending, so a bigger body would partly stay in the kernel's socket
     // buffers, never received, and "every received byte" could not be counted.
     const body = Buffer.alloc(96 << 10, 0x42);
-    const peer = await startRecordingPeer([...greetAndReply(), { send: body }, { hang: true }], { t });
+    const peer = await startFakeProxy('socks5', { script: [...greetAndReply(), { send: body }, { hang: true }] }, { t });
     const run = spawnConnect(['-S', `127.0.0.1:${peer.port}`, 'host', '22'], { stdin: 'keep-open', stdout: 'stream' });
     const stdout = run.child.stdout!;
     let got = 0;

@@ -3,14 +3,14 @@
 // (RFC 9110 §15.2). Each case carries a banner through the tunnel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRecordingPeer, type Step } from '../helpers/peers.js';
+import { startFakeProxy, type Step } from '../helpers/fake-proxy.js';
 import { runConnect } from '../helpers/run.js';
 
 const BANNER = 'SSH-2.0-heads\r\n';
 
 async function through(t: { after(fn: () => unknown): void }, reply: string, extra: string[] = []) {
   const steps: Step[] = [{ until: '\r\n\r\n' }, { send: reply + BANNER }, { close: true }];
-  const peer = await startRecordingPeer(steps, { t });
+  const peer = await startFakeProxy('http', { script: steps }, { t });
   return runConnect(['-w', '5', ...extra, '-H', `127.0.0.1:${peer.port}`, 'target.example', '22']);
 }
 

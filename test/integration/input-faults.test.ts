@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { startRecordingPeer, socks5Frames, socks5Script, type Step } from '../helpers/peers.js';
+import { socks5Frames, socks5Script, startFakeProxy, type Step } from '../helpers/fake-proxy.js';
 import { CLI, runConnect, runProcess, spawnConnect } from '../helpers/run.js';
 import { requireBinary, tempDir } from '../helpers/process.js';
 
@@ -16,7 +16,7 @@ const BANNER = 'SSH-2.0-input\r\n';
 const SECRET = 'hunter2secret';
 
 test('a proxy URL whose password holds / ? #: a usage error, no part of the password shown, nothing dialled', async (t) => {
-  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   const cases: [string[], Record<string, string>][] = [
     [['-x', `socks5://alice:${SECRET}/x@127.0.0.1:${peer.port}`, 'h', '22'], {}],
     [['-x', `socks5://alice:${peer.port}${SECRET}/x@127.0.0.1:${peer.port}`, 'h', '22'], {}],
@@ -41,7 +41,7 @@ test('SOCKS5: a method that was not offered is refused before any credential is 
     [[], 0x01, 4], // GSSAPI, not offered by default (none, userpass)
   ];
   for (const [auth, picked, greetingBytes] of cases) {
-    const peer = await startRecordingPeer([{ expect: socks5Frames.greeting }, { send: Buffer.from([5, picked]) }, { hang: true }], { t });
+    const peer = await startFakeProxy('socks5', { script: [{ expect: socks5Frames.greeting }, { send: Buffer.from([5, picked]) }, { hang: true }] }, { t });
     const r = await runConnect([...auth, '-S', `127.0.0.1:${peer.port}`, 'h', '22'], { env });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`chose authentication method ${picked}, which was not offered`));
@@ -53,7 +53,7 @@ test('SOCKS5: a method that was not offered is refused before any credential is 
 });
 
 test('an IPv6 zone id with a colon is not an address; one with a proxy is refused; nothing malformed is sent', async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 0, banner: BANNER }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner: BANNER }) }, { t });
   for (const host of ['1:2:3:4:5:6:7:8%x:y', 'fe80::1%eth0', 'fe80::1%x:y']) {
     const r = await runConnect(['-S', `127.0.0.1:${peer.port}`, host, '22']);
     assert.equal(r.code, 1, `${host}: ${r.stderr}`);
@@ -66,7 +66,7 @@ test('-w 2147484 and more: a long time, not a timeout at once (and no TimeoutOve
   // The proxy takes a moment; a timer that overflowed would already have fired.
   const slow: Step[] = [{ expect: socks5Frames.greeting }, { delay: 200 }, ...socks5Script({ method: 0, banner: BANNER }).slice(1)];
   for (const w of ['2147484', '99999999999']) {
-    const peer = await startRecordingPeer(slow, { t });
+    const peer = await startFakeProxy('socks5', { script: slow }, { t });
     const r = await runConnect(['-w', w, '-S', `127.0.0.1:${peer.port}`, 'h', '22']);
     assert.equal(r.code, 0, `-w ${w}: ${r.stderr}`);
     assert.equal(r.stdout.toString(), BANNER);
@@ -93,7 +93,7 @@ async function runWithRc(rc: string, args: string[]) {
 }
 
 test('an rc file with 200,000 bad lines: works, a bounded number of warnings', { skip: rcSkip() }, async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 0, banner: BANNER }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner: BANNER }) }, { t });
   const r = await runWithRc(`${'garbage\n'.repeat(200_000)}SOCKS5_SERVER=127.0.0.1:${peer.port}\n`, ['-s', 'h', '22']);
   assert.equal(r.code, 0, r.stderr.slice(0, 2000));
   assert.equal(r.stdout.toString(), BANNER);
@@ -109,7 +109,7 @@ test('rc warnings are printed when the configuration then fails', { skip: rcSkip
 });
 
 test('-k above the kernel limit: clamped to 32767 s and said so; the socket really gets it', { skip: requireBinary('ss') }, async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 0, banner: BANNER, hang: true }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner: BANNER, hang: true }) }, { t });
   const run = spawnConnect(['-k', '40000', '-S', `127.0.0.1:${peer.port}`, 'h', '22'], { stdin: 'keep-open', stdout: 'stream' });
   t.after(() => run.child.kill('SIGKILL'));
   await new Promise((r) => run.child.stdout!.once('data', r));

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
-import { bannerServer } from '../helpers/peers.js';
+import { bannerServer } from '../helpers/fake-proxy.js';
 import { runConnect } from '../helpers/run.js';
 import { missingKdc, missingKerberosPackage, startKdc, type KdcHandle } from '../helpers/kdc.js';
 

@@ -8,7 +8,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { REPO_ROOT, runProcess } from '../helpers/run.js';
 import { requireBinary, tempDir } from '../helpers/process.js';
-import { bannerServer } from '../helpers/peers.js';
+import { bannerServer } from '../helpers/fake-proxy.js';
 
 function copyOfInstall(t: { after(fn: () => void): void }): string {
   const dir = tempDir('launcher');

@@ -11,8 +11,7 @@ import { openTunnel, toTunnelConfig } from '../../src/api.js';
 import { TunnelAgent } from '../../src/agent.js';
 import { ConnectError } from '../../src/errors.js';
 import type { Candidate, ProxyServer } from '../../src/config/types.js';
-import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.js';
-import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
+import { bannerServer, startFakeProxy, type FakePeer, type FakeProxy } from '../helpers/fake-proxy.js';
 
 /** Every candidate here is a proxy (no direct:// in these configs). */
 const asProxy = (c: Candidate): ProxyServer => {
@@ -22,7 +21,7 @@ const asProxy = (c: Candidate): ProxyServer => {
 
 const BANNER = 'SSH-2.0-library-test\r\n';
 let socks: FakeProxy;
-let sshd: RecordingPeer;
+let sshd: FakePeer;
 let web: Server;
 let webPort: number;
 let proxyUrl: string;

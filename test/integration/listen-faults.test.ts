@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { startRecordingPeer, socks5Frames, type Step } from '../helpers/peers.js';
+import { socks5Frames, startFakeProxy, startFakeTarget, type Step } from '../helpers/fake-proxy.js';
 import { freePort } from '../helpers/ports.js';
 import { spawnConnect } from '../helpers/run.js';
 import { startTarget } from '../helpers/tcp.js';
@@ -70,7 +70,7 @@ function slowSocks5(delayMs: number): Step[] {
 }
 
 test('-P: a queued client that resets does not crash the served session; -d names clients by their address', TIMEOUT, async (t) => {
-  const remote = await startRecordingPeer([{ echo: true }], { t });
+  const remote = await startFakeTarget([{ echo: true }], { t });
   const { port, run } = await startListening(['-P', 'PORT', '127.0.0.1', String(remote.port)]);
   t.after(() => run.child.kill('SIGKILL'));
   const a = await localClient(port);
@@ -95,7 +95,7 @@ test('-P: a queued client that resets does not crash the served session; -d name
 
 for (const early of ['early\n', '']) {
   test(`-p: a client EOF during the proxy handshake (after ${early.length} bytes) half-closes the tunnel; connect exits`, TIMEOUT, async (t) => {
-    const proxy = await startRecordingPeer(slowSocks5(300), { t });
+    const proxy = await startFakeProxy('socks5', { script: slowSocks5(300) }, { t });
     const { port, run } = await startListening(['-S', `127.0.0.1:${proxy.port}`, '-p', 'PORT', 'target', '22']);
     t.after(() => run.child.kill('SIGKILL'));
     const a = await localClient(port);
@@ -109,7 +109,7 @@ for (const early of ['early\n', '']) {
 }
 
 test('-p: a client reset during the proxy handshake ends the session; connect exits', TIMEOUT, async (t) => {
-  const proxy = await startRecordingPeer(slowSocks5(300), { t });
+  const proxy = await startFakeProxy('socks5', { script: slowSocks5(300) }, { t });
   const { port, run } = await startListening(['-S', `127.0.0.1:${proxy.port}`, '-p', 'PORT', 'target', '22']);
   t.after(() => run.child.kill('SIGKILL'));
   const a = await localClient(port);
@@ -120,7 +120,7 @@ test('-p: a client reset during the proxy handshake ends the session; connect ex
 });
 
 test('-P: a first client that half-closes during the handshake gets its answer; the next client is served', TIMEOUT, async (t) => {
-  const proxy = await startRecordingPeer(slowSocks5(300), { t });
+  const proxy = await startFakeProxy('socks5', { script: slowSocks5(300) }, { t });
   const { port, run } = await startListening(['-S', `127.0.0.1:${proxy.port}`, '-P', 'PORT', 'target', '22']);
   t.after(() => run.child.kill('SIGKILL'));
   const a = await localClient(port);
@@ -138,7 +138,7 @@ test('-P: a first client that half-closes during the handshake gets its answer; 
 });
 
 test('-P: a client that sends and half-closes while queued is served in turn, then the next', TIMEOUT, async (t) => {
-  const remote = await startRecordingPeer([{ echo: true }], { t });
+  const remote = await startFakeTarget([{ echo: true }], { t });
   const { port, run, err } = await startListening(['-P', 'PORT', '127.0.0.1', String(remote.port)]);
   t.after(() => run.child.kill('SIGKILL'));
   const a = await localClient(port);

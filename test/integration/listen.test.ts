@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
-import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
+import { bannerServer, startFakeTarget } from '../helpers/fake-proxy.js';
 import { freePort } from '../helpers/ports.js';
 import type { ChildProcess } from 'node:child_process';
 import { runConnect, spawnConnect } from '../helpers/run.js';
@@ -86,7 +86,7 @@ test('-p: stdin EOF while waiting, reference connect-proxy agrees', { skip: requ
 });
 
 test('-P: two successive clients share ONE remote session; stdin EOF then ends it', async (t) => {
-  const target = await startRecordingPeer([{ send: BANNER }, { echo: true }], { t });
+  const target = await startFakeTarget([{ send: BANNER }, { echo: true }], { t });
   const port = await freePort();
   const { child, result } = spawnConnect(['-d', '-P', String(port), '127.0.0.1', String(target.port)], { stdin: 'keep-open' });
   t.after(() => child.kill('SIGKILL'));

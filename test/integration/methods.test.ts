@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
-  httpAuthScript, httpScript, perConnection, socks4Script, startRecordingPeer, telnetScript,
-  type RecordingPeer, type Script, type Step,
-} from '../helpers/peers.js';
+  httpAuthScript, httpScript, perConnection, socks4Script, startFakeProxy, telnetScript, type FakePeer, type FakeProtocol, type Script, type Step,
+} from '../helpers/fake-proxy.js';
 import { runBoth, runConnect, type SideBySide } from '../helpers/run.js';
 import { requireBinary } from '../helpers/process.js';
 import type { ProxyKind, ProxyServer } from '../../src/config/types.js';
@@ -45,14 +44,14 @@ function assertSameHttpRequests(r: SideBySide, target: string): void {
   }
 }
 
-async function both(args: (port: number) => string[], script: Script, env: Record<string, string> = {}): Promise<SideBySide> {
-  return runBoth(args, script, { env, timeoutMs: 15_000 });
+async function both(protocol: FakeProtocol, args: (port: number) => string[], script: Script, env: Record<string, string> = {}): Promise<SideBySide> {
+  return runBoth(protocol, args, script, { env, timeoutMs: 15_000 });
 }
 
 // ------------------------------------------------------------ SOCKS4 / 4a
 
 test('SOCKS4, -R local (default): resolved address, banner kept', { skip }, async () => {
-  const r = await both((p) => ['-4', '-S', P(p), 'localhost', '22'], socks4Script({ banner: BANNER }));
+  const r = await both('socks4', (p) => ['-4', '-S', P(p), 'localhost', '22'], socks4Script({ banner: BANNER }));
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.equal(r.ours.result.code, 0);
@@ -61,21 +60,21 @@ test('SOCKS4, -R local (default): resolved address, banner kept', { skip }, asyn
 });
 
 test('SOCKS4a with -R remote and user@ in the spec', { skip }, async () => {
-  const r = await both((p) => ['-4', '-R', 'remote', '-S', `bob@${P(p)}`, 'example.com', '22'], socks4Script({ banner: BANNER }));
+  const r = await both('socks4', (p) => ['-4', '-R', 'remote', '-S', `bob@${P(p)}`, 'example.com', '22'], socks4Script({ banner: BANNER }));
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.equal(sent(r.ours), '\x04\x01\x00\x16\x00\x00\x00\x01bob\x00example.com\x00');
 });
 
 test('SOCKS4, local resolution fails: the name goes as 4a (connect.c does)', { skip }, async () => {
-  const r = await both((p) => ['-4', '-S', `u@${P(p)}`, 'no-such-host.invalid', '22'], socks4Script({ banner: BANNER }));
+  const r = await both('socks4', (p) => ['-4', '-S', `u@${P(p)}`, 'no-such-host.invalid', '22'], socks4Script({ banner: BANNER }));
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.match(sent(r.ours), /^\x04\x01\x00\x16\x00\x00\x00\x01u\x00no-such-host\.invalid\x00$/);
 });
 
 test('SOCKS4 reply 91: both fail, nothing on stdout', { skip }, async () => {
-  const r = await both((p) => ['-4', '-S', P(p), '10.1.2.3', '22'], socks4Script({ code: 91 }));
+  const r = await both('socks4', (p) => ['-4', '-S', P(p), '10.1.2.3', '22'], socks4Script({ code: 91 }));
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.equal(r.ours.result.code, 1);
@@ -85,14 +84,14 @@ test('SOCKS4 reply 91: both fail, nothing on stdout', { skip }, async () => {
 // ------------------------------------------------------------------- HTTP
 
 test('HTTP CONNECT 200: tunnel after the blank line, banner in the same packet kept', { skip }, async () => {
-  const r = await both((p) => ['-H', P(p), 'example.com', '22'], httpScript({ status: 200, headers: { Via: 'x' }, banner: BANNER }));
+  const r = await both('http', (p) => ['-H', P(p), 'example.com', '22'], httpScript({ status: 200, headers: { Via: 'x' }, banner: BANNER }));
   assertSameOutcome(r);
   assertSameHttpRequests(r, 'example.com:22');
   assert.equal(r.ours.result.stdout.toString(), BANNER);
 });
 
 test('HTTP 407 Basic, then reconnect with credentials (user@ in the spec)', { skip }, async () => {
-  const r = await both((p) => ['-H', `alice@${P(p)}`, 'example.com', '22'], httpAuthScript({ banner: BANNER }), { HTTP_PROXY_PASSWORD: 's3cret' });
+  const r = await both('http', (p) => ['-H', `alice@${P(p)}`, 'example.com', '22'], httpAuthScript({ banner: BANNER }), { HTTP_PROXY_PASSWORD: 's3cret' });
   assertSameOutcome(r);
   assertSameHttpRequests(r, 'example.com:22');
   assert.equal(r.ours.peer.connections.length, 2);
@@ -106,7 +105,7 @@ test('HTTP 401 with WWW-Authenticate Basic is retried too', { skip }, async () =
     httpScript({ status: 401, headers: { 'WWW-Authenticate': 'Basic realm="raptor"' }, body: 'denied' }),
     httpScript({ status: 200, banner: BANNER }),
   );
-  const r = await both((p) => ['-H', `alice@${P(p)}`, 'example.com', '22'], script, { CONNECT_PASSWORD: 'pw' });
+  const r = await both('http', (p) => ['-H', `alice@${P(p)}`, 'example.com', '22'], script, { CONNECT_PASSWORD: 'pw' });
   assertSameOutcome(r);
   assertSameHttpRequests(r, 'example.com:22');
   assert.equal(r.ours.result.stdout.toString(), BANNER);
@@ -114,7 +113,7 @@ test('HTTP 401 with WWW-Authenticate Basic is retried too', { skip }, async () =
 
 test('HTTP 407 twice: authentication failed, exit 1', { skip }, async () => {
   const script = perConnection(httpScript({ status: 407 }));
-  const r = await both((p) => ['-H', `alice@${P(p)}`, 'example.com', '22'], script, { HTTP_PROXY_PASSWORD: 'wrong' });
+  const r = await both('http', (p) => ['-H', `alice@${P(p)}`, 'example.com', '22'], script, { HTTP_PROXY_PASSWORD: 'wrong' });
   assertSameOutcome(r);
   assertSameHttpRequests(r, 'example.com:22');
   assert.equal(r.ours.result.code, 1);
@@ -122,7 +121,7 @@ test('HTTP 407 twice: authentication failed, exit 1', { skip }, async () => {
 });
 
 test('HTTP 403 with a body: fails, the body never reaches stdout', { skip }, async () => {
-  const r = await both((p) => ['-H', P(p), 'example.com', '22'], httpScript({ status: 403, body: 'SECRET-BODY' }));
+  const r = await both('http', (p) => ['-H', P(p), 'example.com', '22'], httpScript({ status: 403, body: 'SECRET-BODY' }));
   assertSameOutcome(r);
   assertSameHttpRequests(r, 'example.com:22');
   assert.equal(r.ours.result.code, 1);
@@ -131,7 +130,7 @@ test('HTTP 403 with a body: fails, the body never reaches stdout', { skip }, asy
 });
 
 test('HTTP_PROXY=http://host:port/ with -h', { skip }, async () => {
-  const outcome = await bothWithEnv((p) => ({ HTTP_PROXY: `http://127.0.0.1:${p}/` }), ['-h', 'example.com', '22'], httpScript({ status: 200, banner: BANNER }));
+  const outcome = await bothWithEnv('http', (p) => ({ HTTP_PROXY: `http://127.0.0.1:${p}/` }), ['-h', 'example.com', '22'], httpScript({ status: 200, banner: BANNER }));
   assertSameOutcome(outcome);
   assertSameHttpRequests(outcome, 'example.com:22');
   assert.equal(outcome.ours.result.stdout.toString(), BANNER);
@@ -140,7 +139,7 @@ test('HTTP_PROXY=http://host:port/ with -h', { skip }, async () => {
 // ----------------------------------------------------------------- telnet
 
 test('telnet proxy, default command: "Connected to" line starts the tunnel', { skip }, async () => {
-  const r = await both((p) => ['-T', P(p), 'example.com', '22'], [{ send: 'proxy> ' }, ...telnetScript({ line: 'Trying...\r\nConnected to example.com.', banner: BANNER })]);
+  const r = await both('telnet', (p) => ['-T', P(p), 'example.com', '22'], [{ send: 'proxy> ' }, ...telnetScript({ line: 'Trying...\r\nConnected to example.com.', banner: BANNER })]);
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.equal(sent(r.ours), 'telnet example.com 22\r\n');
@@ -148,14 +147,14 @@ test('telnet proxy, default command: "Connected to" line starts the tunnel', { s
 });
 
 test('telnet proxy, custom -c with %h %p and escapes', { skip }, async () => {
-  const r = await both((p) => ['-T', P(p), '-c', 'open %h:%p\\t%%x%q', 'example.com', '2222'], telnetScript({ line: 'connected to example.com', banner: BANNER }));
+  const r = await both('telnet', (p) => ['-T', P(p), '-c', 'open %h:%p\\t%%x%q', 'example.com', '2222'], telnetScript({ line: 'connected to example.com', banner: BANNER }));
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.equal(sent(r.ours), 'open example.com:2222\txq\r\n');
 });
 
 test('telnet proxy refusal: exit 1, nothing on stdout', { skip }, async () => {
-  const r = await both((p) => ['-T', P(p), 'example.com', '22'], telnetScript({ line: 'telnet: Unable to connect to remote host: Connection refused' }));
+  const r = await both('telnet', (p) => ['-T', P(p), 'example.com', '22'], telnetScript({ line: 'telnet: Unable to connect to remote host: Connection refused' }));
   assertSameOutcome(r);
   assertSameBytes(r);
   assert.equal(r.ours.result.code, 1);
@@ -164,11 +163,11 @@ test('telnet proxy refusal: exit 1, nothing on stdout', { skip }, async () => {
 
 // -------------------------------------------- negotiate directly (beyond)
 
-const peers: RecordingPeer[] = [];
+const peers: FakePeer[] = [];
 test.after(() => Promise.all(peers.map((p) => p.close())));
 
-async function peer(script: Script): Promise<RecordingPeer> {
-  const p = await startRecordingPeer(script);
+async function peer(kind: ProxyKind, script: Script): Promise<FakePeer> {
+  const p = await startFakeProxy(kind, { script });
   peers.push(p);
   return p;
 }
@@ -180,10 +179,10 @@ function dial(port: number): Promise<Duplex> {
   });
 }
 
-interface Run { result: Promise<Duplex>; asked: string[]; p: RecordingPeer }
+interface Run { result: Promise<Duplex>; asked: string[]; p: FakePeer }
 
 async function negotiateWith(kind: ProxyKind, script: Script, target: { host: string; port: number }, extra: Partial<ProxyServer> = {}): Promise<Run> {
-  const p = await peer(script);
+  const p = await peer(kind, script);
   const proxy: ProxyServer = { kind, host: '127.0.0.1', port: p.port, resolve: 'remote', user: 'alice', ...extra };
   const asked: string[] = [];
   const ctx: NegotiateContext = {
@@ -286,7 +285,7 @@ test('negotiate: telnet end of stream or endless chatter fails', async () => {
 });
 
 test('negotiate: SOCKS4 local resolution sends the address; bytes after the reply kept', async () => {
-  const p = await peer(socks4Script({ banner: BANNER, hang: true }));
+  const p = await peer('socks4', socks4Script({ banner: BANNER, hang: true }));
   const ctx: NegotiateContext = {
     proxy: { kind: 'socks4', host: '127.0.0.1', port: p.port, resolve: 'local', user: 'u' },
     target: { host: 'db.example', port: 5432 }, signal: new AbortController().signal,
@@ -300,8 +299,8 @@ test('negotiate: SOCKS4 local resolution sends the address; bytes after the repl
 
 // ------------------------------------------------------------ helpers
 
-async function bothWithEnv(env: (port: number) => Record<string, string>, args: string[], script: Script): Promise<SideBySide> {
-  const ps = [await startRecordingPeer(script), await startRecordingPeer(script)] as const;
+async function bothWithEnv(protocol: FakeProtocol, env: (port: number) => Record<string, string>, args: string[], script: Script): Promise<SideBySide> {
+  const ps = [await startFakeProxy(protocol, { script }), await startFakeProxy(protocol, { script })] as const;
   try {
     const [ours, reference] = await Promise.all([
       runConnect(args, { env: env(ps[0].port), bin: 'ours', timeoutMs: 15_000 }),

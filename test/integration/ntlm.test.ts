@@ -6,9 +6,8 @@
 // what -d shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeProxy } from '../helpers/fake-proxy.js';
+import { bannerServer, startFakeProxy } from '../helpers/fake-proxy.js';
 import { startNtlmProxy, type NtlmProxyOptions } from '../helpers/ntlm-proxy.js';
-import { bannerServer } from '../helpers/peers.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
 import { testCa } from '../helpers/test-ca.js';
 import { chooseScheme } from '../../src/protocols/http.js';

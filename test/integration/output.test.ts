@@ -4,7 +4,7 @@
 // (test/integration/hostile.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { socks5Script, startRecordingPeer } from '../helpers/peers.js';
+import { socks5Script, startFakeProxy } from '../helpers/fake-proxy.js';
 import { CLI, runProcess } from '../helpers/run.js';
 import { binary, requireBinary } from '../helpers/process.js';
 
@@ -12,7 +12,7 @@ const BODY = Buffer.alloc(256 << 10, 0x61);
 
 /** connect (or connect-proxy) with its stdout redirected by the shell: `redirect` is e.g. `>/dev/full`. */
 async function runRedirected(redirect: string, reference = false) {
-  const peer = await startRecordingPeer(socks5Script({ method: 0, banner: BODY }));
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner: BODY }) });
   try {
     const cmd = reference ? [binary('connect-proxy')] : [process.execPath, CLI];
     return await runProcess('sh', ['-c', `exec "$@" ${redirect}`, 'sh', ...cmd, '-S', `127.0.0.1:${peer.port}`, 'host', '22'], { stdin: 'close' });

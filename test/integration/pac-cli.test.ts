@@ -7,7 +7,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bannerServer } from '../helpers/peers.js';
+import { bannerServer } from '../helpers/fake-proxy.js';
 import { runConnect } from '../helpers/run.js';
 import { tempDir, type Teardown } from '../helpers/process.js';
 import { testCa } from '../helpers/test-ca.js';

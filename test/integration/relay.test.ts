@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawnConnect } from '../helpers/run.js';
 import { createHash } from 'node:crypto';
 import { expectedSha256, randomChunks, randomStream, sha256, startTarget } from '../helpers/tcp.js';
-import { socks5Script, startRecordingPeer } from '../helpers/peers.js';
+import { socks5Script, startFakeProxy } from '../helpers/fake-proxy.js';
 
 const MB = 1 << 20;
 
@@ -90,7 +90,7 @@ test('64 MB each way, checksummed, direct', { timeout: 120_000 }, async (t) => {
 
 test('early bytes after the SOCKS5 reply come first, then the relay', { timeout: 30_000 }, async (t) => {
   const banner = 'SSH-2.0-early\r\n';
-  const peer = await startRecordingPeer(socks5Script({ method: 0, banner, echo: true }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner, echo: true }) }, { t });
   const run = spawnConnect(['-S', `127.0.0.1:${peer.port}`, 'target.example', '22'], { stdin: 'keep-open', stdout: 'stream' });
   await waitFor(run.child, (out) => out.length >= banner.length);
   const payload = Buffer.alloc(3 * MB, 'abc');

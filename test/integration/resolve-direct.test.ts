@@ -21,7 +21,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkInterfaces, userInfo } from 'node:os';
 import { QTYPE, dnsSkipReason, startDnsServer, type DnsServer } from '../helpers/dns-server.js';
-import { bannerServer, socks4Script, socks5Script, startRecordingPeer, type RecordingPeer } from '../helpers/peers.js';
+import { bannerServer, socks4Script, socks5Script, startFakeProxy, type FakePeer } from '../helpers/fake-proxy.js';
 import { freePort } from '../helpers/ports.js';
 import { runBoth, runConnect } from '../helpers/run.js';
 import { requireBinary, type Teardown } from '../helpers/process.js';
@@ -39,7 +39,7 @@ const refSkip = requireBinary('connect-proxy');
 const ipv6Skip = await bannerServer('', { host: '::1' }).then(async (s) => { await s.close(); return undefined; }, (e: Error) => `no ::1: ${e.message}`);
 
 const dnsServer = (t: Teardown) => startDnsServer({ records: { [NAME]: NAME_IP }, t });
-const socks5Peer = (t: Teardown, banner = VIA_PROXY) => startRecordingPeer(socks5Script({ method: 0, banner }), { t });
+const socks5Peer = (t: Teardown, banner = VIA_PROXY) => startFakeProxy('socks5', { script: socks5Script({ method: 0, banner }) }, { t });
 const portBytes = (port: number) => [port >> 8, port & 0xff];
 const socks5Request = (atypAndAddr: number[], port: number) => Buffer.from([5, 1, 0, ...atypAndAddr, ...portBytes(port)]);
 const socks5Name = (name: string, port: number) => socks5Request([3, name.length, ...Buffer.from(name)], port);
@@ -63,7 +63,7 @@ test('-R <dns> with SOCKS5: the name is resolved by THAT server and sent as addr
 
 test('-4 -R <dns>: SOCKS4 (not 4a) carries the address from that server', { skip: dnsSkip }, async (t) => {
   const dns = await dnsServer(t);
-  const peer = await startRecordingPeer(socks4Script({ banner: VIA_PROXY }), { t });
+  const peer = await startFakeProxy('socks4', { script: socks4Script({ banner: VIA_PROXY }) }, { t });
   const r = await runConnect(['-4', '-R', dns.host, '-S', `127.0.0.1:${peer.port}`, NAME, '22']);
   ok(r, VIA_PROXY, '-4 -R');
   const frame = peer.connections[0]!.frames[0]!;
@@ -87,14 +87,14 @@ test('direct with -R <dns>: connects to the address that server gave (listening 
 
 test('-R <dns> and a name that server does not know: the name is sent, as connect-proxy does', { skip: dnsSkip || refSkip }, async (t) => {
   const dns = await dnsServer(t);
-  const s5 = await runBoth((p) => ['-R', dns.host, '-S', `127.0.0.1:${p}`, UNKNOWN, '22'], socks5Script({ method: 0, banner: VIA_PROXY }));
+  const s5 = await runBoth('socks5', (p) => ['-R', dns.host, '-S', `127.0.0.1:${p}`, UNKNOWN, '22'], socks5Script({ method: 0, banner: VIA_PROXY }));
   ok(s5.ours.result, VIA_PROXY, 'ours SOCKS5');
   ok(s5.reference.result, VIA_PROXY, 'reference SOCKS5');
   assert.deepEqual(s5.ours.peer.connections[0]!.frames[1], socks5Name(UNKNOWN, 22));
   assert.deepEqual(s5.ours.peer.connections[0]!.received, s5.reference.peer.connections[0]!.received);
   assert.ok(asked(dns, UNKNOWN).includes(QTYPE.A), 'we asked the -R server first');
   // SOCKS4: local resolution failed, so the name goes as SOCKS4a (0.0.0.1, userid NUL, host NUL).
-  const s4 = await runBoth((p) => ['-4', '-R', dns.host, '-S', `127.0.0.1:${p}`, UNKNOWN, '22'], socks4Script({ banner: VIA_PROXY }));
+  const s4 = await runBoth('socks4', (p) => ['-4', '-R', dns.host, '-S', `127.0.0.1:${p}`, UNKNOWN, '22'], socks4Script({ banner: VIA_PROXY }));
   ok(s4.ours.result, VIA_PROXY, 'ours SOCKS4');
   assert.deepEqual(s4.ours.peer.connections[0]!.received, s4.reference.peer.connections[0]!.received);
   assert.ok(s4.ours.peer.connections[0]!.received.includes(Buffer.from(`\0${UNKNOWN}\0`)));
@@ -102,7 +102,7 @@ test('-R <dns> and a name that server does not know: the name is sent, as connec
 
 test('-R <dns> and a name only /etc/hosts knows (localhost): the system resolver answers, as connect-proxy', { skip: dnsSkip || refSkip }, async (t) => {
   const dns = await dnsServer(t);
-  const s5 = await runBoth((p) => ['-R', dns.host, '-S', `127.0.0.1:${p}`, 'localhost', '22'], socks5Script({ method: 0, banner: VIA_PROXY }));
+  const s5 = await runBoth('socks5', (p) => ['-R', dns.host, '-S', `127.0.0.1:${p}`, 'localhost', '22'], socks5Script({ method: 0, banner: VIA_PROXY }));
   ok(s5.ours.result, VIA_PROXY, 'ours');
   assert.deepEqual(s5.ours.peer.connections[0]!.frames[1], socks5Request([1, 127, 0, 0, 1], 22));
   assert.deepEqual(s5.ours.peer.connections[0]!.received, s5.reference.peer.connections[0]!.received);
@@ -176,7 +176,7 @@ test('-D with an IPv6 target on lo (::1/128): direct', { skip: ipv6Skip }, async
 
 // ---------------------------------------------------------------- NO_PROXY
 
-async function proxyAndTarget(t: Teardown): Promise<{ peer: RecordingPeer; target: RecordingPeer }> {
+async function proxyAndTarget(t: Teardown): Promise<{ peer: FakePeer; target: FakePeer }> {
   return { peer: await socks5Peer(t), target: await bannerServer(BANNER, { t, then: 'close' }) };
 }
 

@@ -2,8 +2,7 @@
 // roaming rules, -x auto, --explain (which connects nowhere).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeProxy } from '../helpers/fake-proxy.js';
-import { bannerServer, startRecordingPeer } from '../helpers/peers.js';
+import { bannerServer, startFakeProxy } from '../helpers/fake-proxy.js';
 import { freePort } from '../helpers/ports.js';
 import { runConnect } from '../helpers/run.js';
 import type { Teardown } from '../helpers/process.js';
@@ -37,7 +36,7 @@ test('direct:// after a dead proxy, and `direct` in a -S list: straight to the t
 
 test('a roaming rule picks the proxy on a matching network, skips it on another (CONNECT_PROXY)', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
-  const proxy = await startRecordingPeer([{ hang: true }], { t }); // never answers: only skipping it reaches the target (no interface has 255.255.255.255)
+  const proxy = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t }); // never answers: only skipping it reaches the target (no interface has 255.255.255.255)
   const good = await socks(t);
   const here = await runConnect(['-d', '127.0.0.1', String(target.port)], { env: { CONNECT_PROXY: `${good}?localnet=127.0.0.0/8,direct://` } });
   assert.equal(here.stdout.toString(), BANNER, here.stderr);
@@ -52,7 +51,7 @@ test('a roaming rule picks the proxy on a matching network, skips it on another 
 test('-x auto: ALL_PROXY is used, NO_PROXY bypasses it', async (t) => {
   const target = await bannerServer(BANNER, { t, then: 'close' });
   const good = await socks(t);
-  const silent = await startRecordingPeer([{ hang: true }], { t });
+  const silent = await startFakeProxy('http', { script: [{ hang: true }] }, { t });
   const via = await runConnect(['-d', '-x', 'auto', '127.0.0.1', String(target.port)], { env: { ALL_PROXY: good, HTTPS_PROXY: `http://127.0.0.1:${silent.port}` } });
   assert.equal(via.stdout.toString(), BANNER, via.stderr);
   assert.match(via.stderr, /negotiating with SOCKS5 proxy/);
@@ -65,7 +64,7 @@ test('-x auto: ALL_PROXY is used, NO_PROXY bypasses it', async (t) => {
 });
 
 test('--explain: prints the route and its sources on stdout, exits 0, connects nowhere; --explain=json parses', async (t) => {
-  const proxy = await startRecordingPeer([{ hang: true }], { t });
+  const proxy = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   const args = ['-x', `socks5://u:hunter2@127.0.0.1:${proxy.port},direct://`, 'db.example', '22'];
   const text = await runConnect(['--explain', ...args], { env: { SOCKS5_USER: 'x' } });
   assert.equal(text.code, 0, text.stderr);

@@ -4,8 +4,7 @@
 // success or failure; a password on the command line draws a warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFakeProxy } from '../helpers/fake-proxy.js';
-import { bannerServer, httpAuthScript, startRecordingPeer } from '../helpers/peers.js';
+import { bannerServer, httpAuthScript, httpScript, socks4Script, startFakeProxy } from '../helpers/fake-proxy.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
 
 const USER = 'alice';
@@ -55,7 +54,7 @@ test('-dd with a wrong SOCKS5 password: fails, password never shown', async (t) 
 });
 
 test('-dd with HTTP Basic (HTTP_PROXY_PASSWORD): password and base64 never shown', async (t) => {
-  const peer = await startRecordingPeer(httpAuthScript({ banner: BANNER }), { t });
+  const peer = await startFakeProxy('http', { script: httpAuthScript({ banner: BANNER }) }, { t });
   const r = await runConnect(['-dd', '-H', `${USER}@127.0.0.1:${peer.port}`, 'target.example', '22'], {
     env: { HTTP_PROXY_PASSWORD: PASSWORD },
   });
@@ -68,8 +67,7 @@ test('-dd with HTTP Basic (HTTP_PROXY_PASSWORD): password and base64 never shown
 
 test('-dd with HTTP Basic rejected twice: fails, password never shown', async (t) => {
   const challenge = { status: 407 as const, headers: { 'Proxy-Authenticate': 'Basic realm="x"' } };
-  const { httpScript } = await import('../helpers/peers.js');
-  const peer = await startRecordingPeer(httpScript(challenge), { t });
+  const peer = await startFakeProxy('http', { script: httpScript(challenge) }, { t });
   const r = await runConnect(['-dd', '-H', `${USER}@127.0.0.1:${peer.port}`, 'target.example', '22'], {
     env: { HTTP_PROXY_PASSWORD: PASSWORD },
   });
@@ -87,14 +85,14 @@ test('a password in -x draws a warning that does not repeat it', async (t) => {
 });
 
 test('user:password in -S draws a warning that does not repeat it', async (t) => {
-  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   const r = await runConnect(['-w', '1', '-S', `${USER}:${PASSWORD}@127.0.0.1:${peer.port}`, 'host', '22']);
   assert.match(r.stderr, /warning: .*password.*command line/i);
   assertNoSecret(r);
 });
 
 test('no warning without a password on the command line', async (t) => {
-  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   const r = await runConnect(['-w', '1', '-S', `${USER}@127.0.0.1:${peer.port}`, 'host', '22'], { env: { SOCKS5_PASSWD: PASSWORD } });
   assert.doesNotMatch(r.stderr, /warning/i);
 });
@@ -122,8 +120,7 @@ test('errors about a password too long for SOCKS5 never print it', async () => {
 });
 
 test('-dd with SOCKS4 and a user:secret user id on the command line: warned, and the secret never shown', async (t) => {
-  const { socks4Script } = await import('../helpers/peers.js');
-  const peer = await startRecordingPeer(socks4Script({ banner: BANNER }), { t });
+  const peer = await startFakeProxy('socks4', { script: socks4Script({ banner: BANNER }) }, { t });
   const r = await runConnect(['-dd', '-4', '-S', `${USER}:${PASSWORD}@127.0.0.1:${peer.port}`, '127.0.0.1', '22']);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);
   assert.match(r.stderr, /warning: a password on the command line/);

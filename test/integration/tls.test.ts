@@ -11,16 +11,15 @@ import type { Duplex } from 'node:stream';
 import { startTls } from '../../src/transport/tls.js';
 import { ConnectError } from '../../src/errors.js';
 import type { ProxyServer } from '../../src/config/types.js';
-import { startFakeProxy, type FakeProxy } from '../helpers/fake-proxy.js';
+import { bannerServer, startFakeProxy, type FakePeer, type FakeProxy } from '../helpers/fake-proxy.js';
 import { testCa } from '../helpers/test-ca.js';
-import { bannerServer, type RecordingPeer } from '../helpers/peers.js';
 import { REPO_ROOT, runConnect, runProcess } from '../helpers/run.js';
 import { openTunnel } from '../../src/api.js';
 
 const BANNER = 'SSH-2.0-tls-test\r\n';
 let proxy: FakeProxy;
 let wrongName: FakeProxy;
-let target: RecordingPeer;
+let target: FakePeer;
 
 before(async () => {
   proxy = await startFakeProxy('https');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { binary, requireBinary } from '../helpers/process.js';
 import { startDanted, startSshd, startTinyproxy } from '../helpers/servers.js';
-import { bannerServer, httpAuthScript, perConnection, socks4Script, socks5Script, startRecordingPeer, telnetScript } from '../helpers/peers.js';
+import { bannerServer, httpAuthScript, perConnection, socks4Script, socks5Script, startFakeProxy, telnetScript } from '../helpers/fake-proxy.js';
 import { runConnect, runProcess, spawnConnect } from '../helpers/run.js';
 import { expectedSha256, randomStream, sha256, startHashServer } from '../helpers/tcp.js';
 import { freePort } from '../helpers/ports.js';
@@ -77,7 +77,7 @@ test('connect-proxy -H through tinyproxy with Basic auth reaches a banner server
 });
 
 test('recording peer records connect-proxy SOCKS5 greeting 05 02 00 02 and relays the banner', { skip: requireBinary('connect-proxy') }, async (t) => {
-  const peer = await startRecordingPeer(socks5Script({ method: 0, banner: BANNER }), { t });
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner: BANNER }) }, { t });
   const r = await runConnect(['-S', `127.0.0.1:${peer.port}`, 'example.com', '22'], ref);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);
   const c = peer.connections[0]!;
@@ -89,36 +89,36 @@ test('recording peer records connect-proxy SOCKS5 greeting 05 02 00 02 and relay
 });
 
 test('scripted peers: SOCKS4a, HTTP 407 then reconnect, telnet, failure switches', { skip: requireBinary('connect-proxy') }, async (t) => {
-  const s4 = await startRecordingPeer(socks4Script({ banner: BANNER }), { t });
+  const s4 = await startFakeProxy('socks4', { script: socks4Script({ banner: BANNER }) }, { t });
   const r4 = await runConnect(['-4', '-R', 'remote', '-S', `u@127.0.0.1:${s4.port}`, 'host.test', '22'], ref);
   assert.equal(r4.stdout.toString(), BANNER, r4.stderr);
   assert.deepEqual(s4.connections[0]!.frames[0], Buffer.from('\x04\x01\x00\x16\x00\x00\x00\x01u\x00host.test\x00', 'latin1'));
 
-  const http = await startRecordingPeer(httpAuthScript({ banner: BANNER }), { t });
+  const http = await startFakeProxy('http', { script: httpAuthScript({ banner: BANNER }) }, { t });
   const rh = await runConnect(['-H', `127.0.0.1:${http.port}`, 'h.test', '22'], { ...ref, env: { HTTP_PROXY_USER: 'a', HTTP_PROXY_PASSWORD: 'b' } });
   assert.equal(rh.stdout.toString(), BANNER, rh.stderr);
   assert.equal(http.connections.length, 2);
   assert.match(http.connections[1]!.received.toString(), /Proxy-Authorization: Basic YTpi\r\n/);
 
-  const tel = await startRecordingPeer(telnetScript({ line: 'Connected to h.test.', banner: BANNER }), { t });
+  const tel = await startFakeProxy('telnet', { script: telnetScript({ line: 'Connected to h.test.', banner: BANNER }) }, { t });
   const rt = await runConnect(['-T', `127.0.0.1:${tel.port}`, 'h.test', '22'], ref);
   assert.equal(rt.stdout.toString(), BANNER, rt.stderr);
   assert.equal(tel.connections[0]!.frames[0]!.toString(), 'telnet h.test 22\r\n');
 
-  const reset = await startRecordingPeer(perConnection([{ expect: 4 }, { reset: true }]), { t });
+  const reset = await startFakeProxy('socks5', { script: perConnection([{ expect: 4 }, { reset: true }]) }, { t });
   const rr = await runConnect(['-S', `127.0.0.1:${reset.port}`, 'h.test', '22'], ref);
   assert.equal(rr.code, 1);
   assert.equal(rr.stdout.length, 0);
 });
 
 test('hang switch: the runner times out and kills the process', { skip: requireBinary('connect-proxy') }, async (t) => {
-  const peer = await startRecordingPeer([{ hang: true }], { t });
+  const peer = await startFakeProxy('socks5', { script: [{ hang: true }] }, { t });
   await assert.rejects(runConnect(['-S', `127.0.0.1:${peer.port}`, 'h.test', '22'], { ...ref, timeoutMs: 500 }), /timed out/);
 });
 
 test('drip switch: a reply split into 1-byte writes still works', { skip: requireBinary('connect-proxy') }, async (t) => {
   const reply = Buffer.from([5, 0, 0, 1, 127, 0, 0, 1, 0, 22]);
-  const peer = await startRecordingPeer([{ expect: 4 }, { send: Buffer.from([5, 0]) }, { expect: 16 }, { drip: Buffer.concat([reply, Buffer.from(BANNER)]), intervalMs: 2 }], { t });
+  const peer = await startFakeProxy('socks5', { script: [{ expect: 4 }, { send: Buffer.from([5, 0]) }, { expect: 16 }, { drip: Buffer.concat([reply, Buffer.from(BANNER)]), intervalMs: 2 }] }, { t });
   const r = await runConnect(['-S', `127.0.0.1:${peer.port}`, '127.0.0.1', '22'], ref);
   assert.equal(r.stdout.toString(), BANNER, r.stderr);
 });

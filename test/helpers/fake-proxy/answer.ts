@@ -1,0 +1,81 @@
+/** Carrying out a behaviour's answer: the protocol-neutral part every handler shares. */
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Reader } from './reader.js';
+import type { Clients } from './server.js';
+import type { Answer, ProtocolBehaviour, ProxyRequest } from './types.js';
+
+/** What a protocol handler is given. */
+export interface HandlerContext {
+  b: ProtocolBehaviour;
+  requests: ProxyRequest[];
+  clients: Clients;
+}
+
+/** Speaks one protocol on one client connection (number `index`). */
+export type Handler = (client: Socket, read: Reader, index: number) => Promise<void>;
+
+/** The protocol's replies, as bytes. */
+export interface Replies {
+  ok: Buffer;
+  /** The target could not be dialled. */
+  unreachable: Buffer;
+  refusal(r: number | string): Buffer;
+}
+
+/** 'close' (FIN) | 'reset' (RST; TLS: destroyed) | 'hang' (nothing) on a client socket. */
+export function fail(client: Socket, how: 'close' | 'reset' | 'hang'): void {
+  if (how === 'close') client.end();
+  else if (how === 'reset') resetOrDestroy(client);
+}
+
+function resetOrDestroy(client: Socket): void {
+  try {
+    client.resetAndDestroy();
+  } catch {
+    client.destroy(); // a TLS socket's handle cannot send a RST
+  }
+}
+
+export function answerFor(b: ProtocolBehaviour, req: ProxyRequest): Answer {
+  return typeof b.answer === 'function' ? b.answer(req) : b.answer ?? 'relay';
+}
+
+/** Loopback only: an IPv6 target is ::1, anything else 127.0.0.1. */
+export function dialLoopback(host: string, port: number, clients: Clients): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const upstream = connect({ host: host.includes(':') ? '::1' : '127.0.0.1', port, allowHalfOpen: true });
+    clients.track(upstream);
+    upstream.once('error', reject);
+    upstream.once('connect', () => { upstream.off('error', reject); resolve(upstream); });
+  });
+}
+
+/** Early bytes first, then both ways; an error on one side destroys the other. */
+export function relay(client: Duplex, upstream: Socket, early: Buffer): void {
+  if (early.length > 0) upstream.write(early);
+  upstream.on('error', () => client.destroy());
+  client.on('error', () => upstream.destroy());
+  client.pipe(upstream).pipe(client);
+}
+
+/** The answer for `req`, carried out with the protocol's replies; `rest` stops the handshake's reads and returns what came early. */
+export async function carryOut(ctx: HandlerContext, client: Socket, rest: () => Buffer, req: ProxyRequest, replies: Replies): Promise<void> {
+  const answer = answerFor(ctx.b, req);
+  if (answer === 'close' || answer === 'reset' || answer === 'hang') return fail(client, answer);
+  if (typeof answer === 'object' && 'refuse' in answer) return void client.end(replies.refusal(answer.refuse));
+  if (typeof answer === 'object') {
+    client.write(Buffer.concat([replies.ok, Buffer.from(answer.banner)]));
+    rest();
+    client.resume();
+    return void client.once('end', () => client.end());
+  }
+  let upstream: Socket;
+  try {
+    upstream = await dialLoopback(req.host, req.port, ctx.clients);
+  } catch {
+    return void client.end(replies.unreachable);
+  }
+  client.write(replies.ok);
+  relay(client, upstream, rest());
+}
