@@ -5,11 +5,8 @@
 // chain (the given-up stream is then a tunnel through the first hop).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { httpScript, perConnection, startFakeProxy, type Step } from '../helpers/fake-proxy.js';
-import type { Teardown } from '../helpers/process.js';
 import { spawnConnect } from '../helpers/run.js';
 
 const BANNER = 'SSH-2.0-after-407\r\n';
@@ -20,35 +17,6 @@ const script = perConnection(
   [...httpScript({ status: 407, headers: CHALLENGE }).filter((s) => !('close' in s)), { delay: 1000 }, { reset: true } as Step],
   httpScript({ status: 200, banner: BANNER, echo: true }),
 );
-
-/**
- * A one-hop HTTP CONNECT relay that passes a reset on: when its upstream is
- * reset, it resets the client's connection too (as a firewall or a proxy
- * dropping the tunnel would).
- */
-async function resettingRelay(t: Teardown): Promise<number> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    client.on('error', () => {});
-    client.once('data', (head: Buffer) => {
-      const [host, port] = /^CONNECT (\S+):(\d+) /.exec(head.toString('latin1'))!.slice(1);
-      const upstream = connect({ host: host!, port: Number(port) });
-      sockets.add(upstream);
-      upstream.once('connect', () => {
-        client.write('HTTP/1.0 200 Connection established\r\n\r\n');
-        client.pipe(upstream);
-        upstream.pipe(client);
-      });
-      upstream.on('error', () => client.resetAndDestroy());
-      client.on('close', () => upstream.destroy());
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => { for (const s of sockets) s.destroy(); server.close(); });
-  return (server.address() as AddressInfo).port;
-}
 
 /** Reads until `text` has arrived; fails when the stream ends first. */
 async function readUntil(stream: Readable, text: string): Promise<string> {
@@ -69,7 +37,8 @@ for (const chained of [false, true]) {
   test(`HTTP 407 ${chained ? 'on the second hop of a chain' : 'from the first proxy'}: the first connection is closed at once; its later reset does not touch the session`, async (t) => {
     const peer = await startFakeProxy('http', { script }, { t });
     const proxy = `http://alice@127.0.0.1:${peer.port}`;
-    const route = chained ? ['-x', `http://127.0.0.1:${await resettingRelay(t)}`, '-x', proxy] : ['-x', proxy];
+    // The first hop passes a reset on: when its upstream is reset, it resets our connection too (as a firewall would).
+    const route = chained ? ['-x', (await startFakeProxy('http', { passReset: true }, { t })).url, '-x', proxy] : ['-x', proxy];
     const run = spawnConnect([...route, 'target.example', '22'], { stdin: 'keep-open', stdout: 'stream', env: { HTTP_PROXY_PASSWORD: 'pw' } });
     const stdout = run.child.stdout!;
     const read = (text: string) => readUntil(stdout, text).catch(async (err: Error) => {

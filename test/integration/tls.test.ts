@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -82,11 +82,8 @@ test('SNI: the proxy host name is sent', async () => {
 });
 
 test('abort during the handshake destroys the stream and rejects with the reason', async (t) => {
-  const silent: Server = createServer(() => { /* accepts, never speaks TLS */ });
-  silent.listen(0, '127.0.0.1');
-  await once(silent, 'listening');
-  t.after(() => silent.close());
-  const socket = await tcp((silent.address() as { port: number }).port);
+  const silent = await startFakeProxy('https', { script: [{ hang: true }] }, { t }); // accepts, never speaks TLS
+  const socket = await tcp(silent.port);
   const ac = new AbortController();
   const pending = startTls(socket, https('127.0.0.1', 1), ac.signal);
   const reason = new ConnectError('TIMEOUT', 'timed out');
@@ -96,11 +93,7 @@ test('abort during the handshake destroys the stream and rejects with the reason
 });
 
 test('a proxy that closes during the handshake: clear error', async (t) => {
-  const closer: Server = createServer((s) => s.destroy());
-  closer.listen(0, '127.0.0.1');
-  await once(closer, 'listening');
-  t.after(() => closer.close());
-  const port = (closer.address() as { port: number }).port;
+  const { port } = await startFakeProxy('https', { script: [{ close: true }] }, { t });
   await assert.rejects(startTls(await tcp(port), https('127.0.0.1', port), new AbortController().signal), (e: unknown) => {
     assert.ok(e instanceof ConnectError);
     assert.match(e.message, new RegExp(`^TLS to HTTPS proxy 127\\.0\\.0\\.1:${port} failed: `));

@@ -1,6 +1,5 @@
 /** Carrying out a behaviour's answer: the protocol-neutral part every handler shares. */
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Reader } from './reader.js';
 import type { Clients } from './server.js';
 import type { Answer, ProtocolBehaviour, ProxyRequest } from './types.js';
@@ -37,12 +36,12 @@ function resetOrDestroy(client: Socket): void {
   }
 }
 
-export function answerFor(b: ProtocolBehaviour, req: ProxyRequest): Answer {
+function answerFor(b: ProtocolBehaviour, req: ProxyRequest): Answer {
   return typeof b.answer === 'function' ? b.answer(req) : b.answer ?? 'relay';
 }
 
 /** Loopback only: an IPv6 target is ::1, anything else 127.0.0.1. */
-export function dialLoopback(host: string, port: number, clients: Clients): Promise<Socket> {
+function dialLoopback(host: string, port: number, clients: Clients): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const upstream = connect({ host: host.includes(':') ? '::1' : '127.0.0.1', port, allowHalfOpen: true });
     clients.track(upstream);
@@ -51,10 +50,10 @@ export function dialLoopback(host: string, port: number, clients: Clients): Prom
   });
 }
 
-/** Early bytes first, then both ways; an error on one side destroys the other. */
-export function relay(client: Duplex, upstream: Socket, early: Buffer): void {
+/** Early bytes first, then both ways; an error on one side destroys the other (or, `passReset`, resets the client). */
+function relay(client: Socket, upstream: Socket, early: Buffer, passReset = false): void {
   if (early.length > 0) upstream.write(early);
-  upstream.on('error', () => client.destroy());
+  upstream.on('error', () => (passReset ? resetOrDestroy(client) : client.destroy()));
   client.on('error', () => upstream.destroy());
   client.pipe(upstream).pipe(client);
 }
@@ -77,5 +76,5 @@ export async function carryOut(ctx: HandlerContext, client: Socket, rest: () => 
     return void client.end(replies.unreachable);
   }
   client.write(replies.ok);
-  relay(client, upstream, rest());
+  relay(client, upstream, rest(), ctx.b.passReset);
 }

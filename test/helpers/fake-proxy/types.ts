@@ -30,6 +30,8 @@ export interface ProtocolBehaviour {
   before?: 'close' | 'reset' | 'hang';
   /** telnet: sent when a client connects, before it says anything. */
   prompt?: string;
+  /** 'relay': an upstream reset resets the client too (a firewall dropping the tunnel); otherwise the client is destroyed. */
+  passReset?: boolean;
   script?: undefined;
 }
 
