@@ -22,12 +22,11 @@
  * Fake targets (an sshd speaking first, an echo server) are scripts too:
  * bannerServer(), startFakeTarget().
  */
-import { startHttpFake, bracketed } from './fake-proxy/http.js';
+import { startHttpFake } from './fake-proxy/http.js';
 import { startNetProtocol, startScripted } from './fake-proxy/net.js';
 import type { Script, Step } from './fake-proxy/script.js';
-import { Clients, type FakePeer } from './fake-proxy/server.js';
+import { Clients, proxyUrl, type FakePeer } from './fake-proxy/server.js';
 import type { Behaviour, FakeProtocol, FakeProxy, FakeProxyOptions } from './fake-proxy/types.js';
-import type { Teardown } from './process.js';
 
 export type { Answer, Behaviour, FakeProtocol, FakeProxy, FakeProxyOptions, ProtocolBehaviour, ProxyRequest, ScriptedBehaviour } from './fake-proxy/types.js';
 export type { DigestAlgo, ProxyAuth } from './fake-proxy/http-auth.js';
@@ -38,28 +37,21 @@ export { perConnection, type Frame, type Script, type Step } from './fake-proxy/
 export * from './fake-proxy/scripts.js';
 
 export async function startFakeProxy(protocol: FakeProtocol, behaviour: Behaviour = {}, opts: FakeProxyOptions = {}): Promise<FakeProxy> {
-  const host = opts.host ?? '127.0.0.1';
-  const clients = new Clients(opts.maxRecord);
-  let p: FakeProxy;
-  if (behaviour.script) {
-    const peer = await startScripted(behaviour.script, host, clients);
-    p = { ...peer, url: `${protocol}://${bracketed(host)}:${peer.port}`, requests: [], servernames: [] };
-  } else if (protocol === 'http' || protocol === 'https') {
-    p = await startHttpFake(protocol === 'https', behaviour, host, clients, opts.tls);
-  } else {
-    const requests: FakeProxy['requests'] = [];
-    const peer = await startNetProtocol(protocol, { b: behaviour, requests, clients }, host);
-    p = { ...peer, url: `${protocol}://${bracketed(host)}:${peer.port}`, requests, servernames: [] };
-  }
+  const p = await start(protocol, behaviour, opts.host ?? '127.0.0.1', new Clients(opts.maxRecord), opts);
   opts.t?.after(p.close);
   return p;
 }
 
-export interface FakeTargetOptions {
-  host?: string;
-  maxRecord?: number;
-  t?: Teardown;
+async function start(protocol: FakeProtocol, b: Behaviour, host: string, clients: Clients, opts: FakeProxyOptions): Promise<FakeProxy> {
+  const proxy = (peer: FakePeer, requests: FakeProxy['requests'] = []): FakeProxy =>
+    ({ ...peer, url: proxyUrl(protocol, host, peer.port), requests, servernames: [] });
+  if (b.script) return proxy(await startScripted(b.script, host, clients));
+  if (protocol === 'http' || protocol === 'https') return startHttpFake(protocol === 'https', b, host, clients, opts.tls);
+  const requests: FakeProxy['requests'] = [];
+  return proxy(await startNetProtocol(protocol, { b, requests, clients }, host), requests);
 }
+
+export type FakeTargetOptions = Omit<FakeProxyOptions, 'tls'>;
 
 /** A fake target (or any peer that is no proxy) running a byte script, recording every byte. */
 export async function startFakeTarget(script: Script, opts: FakeTargetOptions = {}): Promise<FakePeer> {

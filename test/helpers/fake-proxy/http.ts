@@ -12,7 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import { testCa, type KeyPair } from '../test-ca.js';
 import { carryOut, fail, type HandlerContext } from './answer.js';
 import { Authority } from './http-auth.js';
-import { listen, type Clients } from './server.js';
+import { listen, proxyUrl, type Clients } from './server.js';
 import type { FakeProxy, ProtocolBehaviour, ProxyRequest } from './types.js';
 
 const REPLIES = {
@@ -41,7 +41,7 @@ export async function startHttpFake(tls: boolean, b: ProtocolBehaviour, host: st
   });
   server.on('request', (_req, res) => res.writeHead(405).end());
   const peer = await listen(server, host, clients);
-  return { ...peer, url: `${tls ? 'https' : 'http'}://${bracketed(host)}:${peer.port}`, requests: ctx.requests, servernames };
+  return { ...peer, url: proxyUrl(tls ? 'https' : 'http', host, peer.port), requests: ctx.requests, servernames };
 }
 
 async function handle(ctx: HandlerContext, authority: Authority | undefined, req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
@@ -60,5 +60,3 @@ async function handle(ctx: HandlerContext, authority: Authority | undefined, req
   }
   await carryOut(ctx, client, () => head, record, REPLIES);
 }
-
-export const bracketed = (host: string) => (host.includes(':') ? `[${host}]` : host);

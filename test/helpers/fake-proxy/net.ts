@@ -1,5 +1,5 @@
 /** The fakes on a plain TCP listener: SOCKS5, SOCKS4, telnet, and any byte script. */
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { fail, type Handler, type HandlerContext } from './answer.js';
 import { reader } from './reader.js';
 import { runScript, type Script } from './script.js';
@@ -29,7 +29,7 @@ export function startNetProtocol(protocol: keyof typeof HANDLERS, ctx: HandlerCo
   return listen(server, host, clients);
 }
 
-async function speak(handler: Handler, client: Parameters<Handler>[0], b: ProtocolBehaviour, index: number): Promise<void> {
+async function speak(handler: Handler, client: Socket, b: ProtocolBehaviour, index: number): Promise<void> {
   const read = reader(client);
   if (b.before && (await read.some())) return fail(client, b.before);
   await handler(client, read, index);

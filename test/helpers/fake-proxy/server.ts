@@ -50,6 +50,11 @@ export class Clients {
   }
 }
 
+/** `socks5://127.0.0.1:1080`, `http://[::1]:8080` (no credentials). */
+export function proxyUrl(scheme: string, host: string, port: number): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Listens on host:0; close() destroys every tracked socket, then stops listening. */
 export async function listen(server: Server, host: string, clients: Clients): Promise<FakePeer> {
   server.listen(0, host);
