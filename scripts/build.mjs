@@ -121,7 +121,7 @@ function loadVendored(name, require, dir, checksum) {
   return module.exports;
 }
 
-/** bin/connect.cjs's checksum(), for the vendored caches (one copy each; the launcher can load nothing first). */
+/** FNV-1a over 32-bit words (8 hex digits), for the vendored caches: the launcher's own check (bin/connect.cjs checksummer()) is a 64-bit one over four lanes, which matters there because cli.cache is read at every start. */
 function cacheChecksum(data) {
   const wasm = 'AGFzbQEAAAABBgFgAX8BfwMCAQAFAwEABAcJAgFoAAABbQIACi8BLQECf0HFu/KIeCECA0AgAiABKAIAc0GTg4AIbCECIAFBBGoiASAASQ0ACyACCw==';
   const { h, m } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64'))).exports;

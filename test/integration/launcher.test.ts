@@ -86,6 +86,20 @@ test('a cache with flipped bytes (header intact) is rejected and replaced, not r
   assert.ok(!cache(dir).equals(one), 'a one-bit flip went unnoticed');
 });
 
+test('a cache cut short (a torn write) or with bytes added at its end is rejected and replaced, not run', async (t) => {
+  const dir = copyOfInstall(t);
+  const built = cache(dir);
+  // One byte and one 8-byte word short, and a zero word added: the checksum covers the length too.
+  for (const damaged of [built.subarray(0, -1), built.subarray(0, -8), Buffer.concat([built, Buffer.alloc(8)])]) {
+    writeFileSync(join(dir, 'dist', 'cli.cache'), damaged);
+    await version(dir);
+    const replaced = cache(dir);
+    assert.ok(!replaced.equals(damaged), `a cache of ${damaged.length} bytes (built: ${built.length}) was kept`);
+    await version(dir);
+    assert.ok(cache(dir).equals(replaced), 'the replacement was rejected too');
+  }
+});
+
 test('a run under another V8 than the build\'s keeps a cache of its own; the shipped one is left alone', async (t) => {
   const dir = copyOfInstall(t);
   const file = join(dir, 'dist', 'cli.cjs');
