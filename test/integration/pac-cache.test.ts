@@ -9,10 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type OutgoingHttpHeaders } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEntry, encodeEntry, entryFileName, standing, urlKey, type CacheEntry } from '../../src/pac/cache-entry.js';
+import { bannerServer } from '../helpers/fake-proxy.js';
 import { runConnect, type RunResult } from '../helpers/run.js';
 import { tempDir, type Teardown } from '../helpers/process.js';
 import { testCa } from '../helpers/test-ca.js';
@@ -56,13 +57,7 @@ async function servePac(t: Teardown): Promise<PacServer> {
 
 /** A target that sends a banner and closes. */
 async function bannerTarget(t: Teardown, banner: string): Promise<number> {
-  const server = createTcpServer((socket) => {
-    socket.on('error', () => {});
-    socket.end(banner);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.address() as AddressInfo).port;
+  return (await bannerServer(banner, { t, then: 'close' })).port;
 }
 
 function cacheHome(t: Teardown): string {

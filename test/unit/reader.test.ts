@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { HandshakeReader } from '../../src/transport/reader.js';
+import { startFakeProxy } from '../helpers/fake-proxy.js';
 
 test('reads exact sizes across chunk boundaries and puts back what follows', async () => {
   const stream = new PassThrough();
@@ -121,11 +123,8 @@ test('many small steps over one big chunk: leftovers are not re-copied per step'
 // --- a peer that closes while the final reply is still being checked ---
 
 test('bytes after the final reply survive the peer closing before release() (an asynchronous check in between)', async (t) => {
-  const { createServer, connect } = await import('node:net');
-  const server = createServer((peer) => peer.end('HTTP/1.1 200 OK\r\n\r\nSSH-2.0-banner\r\n'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+  const proxy = await startFakeProxy('http', { script: [{ send: 'HTTP/1.1 200 OK\r\n\r\nSSH-2.0-banner\r\n' }, { close: true }] }, { t });
+  const socket = connect(proxy.port, '127.0.0.1');
   socket.on('error', () => {});
   t.after(() => socket.destroy());
   const reader = new HandshakeReader(socket, 'peer');
