@@ -74,8 +74,9 @@ export interface ProxyRequest {
 
 /**
  * A running fake proxy. `connections` records every byte each client sent
- * (https: the bytes inside TLS); `requests` what the protocol read (empty
- * for a script).
+ * (https: the bytes inside TLS, one record per completed handshake; a
+ * script on https records the raw TCP bytes); `requests` what the protocol
+ * read (empty for a script).
  */
 export interface FakeProxy extends FakePeer {
   /** `socks5://127.0.0.1:port` and so on (no credentials). */
