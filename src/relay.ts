@@ -5,8 +5,10 @@
  *
  * Hot path: a plain TCP or pipe socket is read into one reused buffer per
  * direction (the `onread` mechanism of node:net), so a 1 GiB transfer
- * allocates nothing per chunk. The buffer is handed to the writer and
- * reading pauses until the writer has passed it to the kernel. Any other
+ * allocates nothing per chunk. Each chunk is written from the read
+ * callback straight to the sink's handle when the sink is such a socket
+ * too (see directWriter); reading pauses while the kernel has not taken all
+ * of it, and resumes once libuv (or the stream) has written the rest. Any other
  * stream (TLS, files, TTYs) is relayed chunk by chunk with pause/resume.
  * Bytes already buffered in a stream (put back by the handshake reader)
  * are written first, in order.
@@ -15,6 +17,7 @@ import { writeSync } from 'node:fs';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ConnectError, describeError } from './errors.js';
 import { hex, logger } from './log.js';
+import { handleWriter, QUEUED, WRITTEN } from './transport/handle-write.js';
 import { canUseUserBuffer, plainHandle, useUserBuffer, type OnRead } from './transport/user-buffer.js';
 import { setV8Flags } from './v8-flags.js';
 
@@ -23,9 +26,6 @@ const dataLog = logger('data');
 
 /** Read buffer per direction: a pipe's capacity, a few TCP segments' worth. */
 const READ_BUFFER_SIZE = 64 * 1024;
-
-/** Chunks up to this size are written straight to the sink's fd when its queue is empty (see directFd). */
-const DIRECT_WRITE_MAX = 16 * 1024;
 
 /** After this many chunks (either way) a session is more than a short exchange (see quietJit). */
 const QUIET_JIT_AFTER_CHUNKS = 32;
@@ -180,27 +180,37 @@ function quietJit(): void {
 function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump | undefined {
   if (!canUseUserBuffer(source)) return undefined;
   const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
-  const fd = directFd(sink);
   let stopped = false;
   let waiting = false;
   const afterWrite = () => {
     if (!waiting || stopped || sink.writableLength > 0) return;
     waiting = false;
-    source.resume();
+    if (!source.isPaused()) source.resume(); // paused meanwhile (a signal): it stays so
   };
+  const afterHeld = (err: NodeJS.ErrnoException | undefined) => {
+    if (stopped) return;
+    if (err) sink.destroy(err); // as node:net does for a failed write: the sink reports it
+    else afterWrite();
+  };
+  const direct = directWriter(sink, afterHeld);
   const onRead: OnRead = (nread, buf) => {
     if (stopped) return false;
     if (!jitQuiet && ++chunks >= QUIET_JIT_AFTER_CHUNKS) quietJit();
-    let chunk = buf.subarray(0, nread);
-    trace?.(chunk);
-    if (fd >= 0 && nread <= DIRECT_WRITE_MAX && sink.writableLength === 0 && sink.writable) {
-      const n = tryWrite(fd, chunk);
-      if (n === nread) return true;
-      chunk = chunk.subarray(n); // the rest (or all of it, on EAGAIN or an error) goes the usual way
+    if (trace !== undefined) trace(buf.subarray(0, nread));
+    let written = 0;
+    if (direct !== undefined && sink.writableLength === 0 && sink.writable) {
+      written = direct(buf, nread);
+      if (written === nread) return true; // the kernel has it all: the buffer is free
+      if (written === HELD) return hold();
     }
-    sink.write(chunk, afterWrite);
-    if (sink.writableLength === 0) return true; // the kernel has it: the buffer is free
-    waiting = true; // the sink still holds `buf`: read again once it lets go
+    // The rest (or all of it: EAGAIN, an error, a sink without a plain fd) goes through the stream.
+    sink.write(buf.subarray(written, nread), afterWrite);
+    if (sink.writableLength === 0) return true;
+    return hold();
+  };
+  /** The sink still holds `buffer`: read again once it lets go. */
+  const hold = () => {
+    waiting = true;
     return false;
   };
   useUserBuffer(source, buffer, onRead);
@@ -208,24 +218,45 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   return { stop: () => { stopped = true; } };
 }
 
+/** Returned by a DirectWrite: libuv holds what the kernel did not take, and calls back once it is written. */
+const HELD = -1;
+
 /**
- * Interactive traffic (a keystroke, a small SSH packet) is latency-bound:
- * a write through the stream costs a write request, async-hooks
- * bookkeeping and a nextTick per chunk. When the sink is a plain TCP or
- * pipe socket with nothing queued, write(2) on its fd puts the bytes in the
- * same order into the same kernel buffer without that machinery. Returns
- * the fd, or -1 when the sink is anything else (TLS, a TTY, a file, or a
- * platform without fds).
+ * Writes buf[0, length) to the sink past node:stream: returns the bytes the
+ * kernel took at once (`length`: all of them), 0 when it took none or
+ * failed (the stream then writes the chunk and reports any error), or
+ * HELD (then `afterHeld` follows).
  */
-function directFd(sink: Writable): number {
+type DirectWrite = (buf: Buffer, length: number) => number;
+
+/**
+ * A write through the stream costs a write request, async-hooks bookkeeping
+ * and a nextTick per chunk, per 64 KiB in bulk and per keystroke in an
+ * interactive session. When the sink is a plain TCP or pipe socket with
+ * nothing queued, writing to its handle (or, without that binding, write(2)
+ * on its fd) puts the bytes in the same order into the same kernel buffer
+ * without that machinery. Undefined when the sink is anything else (TLS, a
+ * TTY, a file, a platform without fds).
+ */
+function directWriter(sink: Writable, afterHeld: (err: NodeJS.ErrnoException | undefined) => void): DirectWrite | undefined {
+  const write = handleWriter(sink, afterHeld);
+  if (write !== undefined) {
+    let view: Buffer = Buffer.alloc(0); // the last partial chunk's view, reused while chunks keep their size
+    return (buf, length) => {
+      if (length !== buf.length && view.length !== length) view = buf.subarray(0, length);
+      const result = write(length === buf.length ? buf : view);
+      return result === WRITTEN ? length : result === QUEUED ? HELD : 0;
+    };
+  }
   const fd = plainHandle(sink)?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  return (buf, length) => tryWrite(fd, buf, length);
 }
 
-/** Bytes write(2) took; 0 when it took none (EAGAIN: the socket is full) or failed (the stream reports it). */
-function tryWrite(fd: number, chunk: Buffer): number {
+/** Bytes of buf[0, length) write(2) took; 0 when it took none (EAGAIN: the socket is full) or failed (the stream reports it). */
+function tryWrite(fd: number, buf: Buffer, length: number): number {
   try {
-    return writeSync(fd, chunk);
+    return writeSync(fd, buf, 0, length);
   } catch {
     return 0;
   }

@@ -11,6 +11,7 @@
 import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { logger } from '../log.js';
+import { queuedBytes } from '../transport/handle-write.js';
 
 const log = logger('signal');
 
@@ -56,12 +57,12 @@ export function installSignalHandlers(onSignal: (signal: HandledSignal) => void,
   for (const sig of HANDLED_SIGNALS) process.on(sig, handler);
 }
 
-/** Resolves when `output` has written everything queued, is gone, or after `graceMs`. */
+/** Resolves when `output` has written everything queued (in the stream and, for the relay's direct writes, in libuv), is gone, or after `graceMs`. */
 function flush(output: Writable, graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
   return new Promise((resolve) => {
     const check = () => {
-      const done = output.destroyed || output.writableLength === 0 || Date.now() >= deadline;
+      const done = output.destroyed || (output.writableLength === 0 && queuedBytes(output) === 0) || Date.now() >= deadline;
       if (!done) return;
       clearInterval(timer);
       resolve();

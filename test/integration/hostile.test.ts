@@ -262,35 +262,42 @@ for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]
 
 // installSignalHandlers on its own (the CLI wiring is main.ts's): a process
 // with 2 MB queued for a stdout nobody reads yet flushes it and exits 128+signo.
-const SIGNAL_SCRIPT = `
+// Queued in the stream (out.write) or, as the relay's direct writes leave it,
+// in libuv behind the socket's handle (not in the stream's writableLength).
+const signalScript = (how: 'stream' | 'handle') => `
 import { Socket } from 'node:net';
 import { installSignalHandlers } from ${JSON.stringify(new URL('../../src/cli/signals.js', import.meta.url).href)};
+import { handleWriter } from ${JSON.stringify(new URL('../../src/transport/handle-write.js', import.meta.url).href)};
 const out = new Socket({ fd: 1, readable: false, writable: true });
 let stopped = false;
 installSignalHandlers(() => { stopped = true; }, { output: () => out, exit: (code) => process.exit(code) });
-out.write(Buffer.alloc(2 << 20, 0x43));
+const body = Buffer.alloc(2 << 20, 0x43);
+if (${JSON.stringify(how)} === 'stream') out.write(body);
+else if (handleWriter(out, () => {})(body) !== 1) throw new Error('expected the write to be held');
 process.stderr.write('ready\\n');
 setInterval(() => { if (!stopped) out.write('late'); }, 5000);
 `;
 
-for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
-  test(`installSignalHandlers: ${signal} flushes queued output and exits ${code} < 1 s`, async () => {
-    const { spawnProcess } = await import('../helpers/run.js');
-    const run = spawnProcess(process.execPath, ['--input-type=module', '-e', SIGNAL_SCRIPT], { stdin: 'keep-open', stdout: 'stream' });
-    const stdout = run.child.stdout!;
-    stdout.pause();
-    await once(run.child.stderr!, 'data');
-    await new Promise((r) => setTimeout(r, 200));
-    run.child.kill(signal);
-    const sentAt = performance.now();
-    let got = 0;
-    stdout.on('data', (d: Buffer) => { got += d.length; });
-    stdout.resume();
-    const r = await run.result;
-    assert.equal(r.code, code, `exit ${r.code} signal ${r.signal} ${r.stderr}`);
-    assert.equal(got, 2 << 20, `everything queued before the signal was written (${got}) ${r.stderr}`);
-    assert.ok(performance.now() - sentAt < 1000, `took ${Math.round(performance.now() - sentAt)} ms`);
-  });
+for (const how of ['stream', 'handle'] as const) {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
+    test(`installSignalHandlers: ${signal} flushes output queued in the ${how} and exits ${code} < 1 s`, async () => {
+      const { spawnProcess } = await import('../helpers/run.js');
+      const run = spawnProcess(process.execPath, ['--input-type=module', '-e', signalScript(how)], { stdin: 'keep-open', stdout: 'stream' });
+      const stdout = run.child.stdout!;
+      stdout.pause();
+      await once(run.child.stderr!, 'data');
+      await new Promise((r) => setTimeout(r, 200));
+      run.child.kill(signal);
+      const sentAt = performance.now();
+      let got = 0;
+      stdout.on('data', (d: Buffer) => { got += d.length; });
+      stdout.resume();
+      const r = await run.result;
+      assert.equal(r.code, code, `exit ${r.code} signal ${r.signal} ${r.stderr}`);
+      assert.equal(got, 2 << 20, `everything queued before the signal was written (${got}) ${r.stderr}`);
+      assert.ok(performance.now() - sentAt < 1000, `took ${Math.round(performance.now() - sentAt)} ms`);
+    });
+  }
 }
 
 // validateTunnel on its own: what the library API (openTunnel) gets too.

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { ChildProcess } from 'node:child_process';
-import { spawnConnect } from '../helpers/run.js';
+import { CLI, spawnConnect, spawnProcess } from '../helpers/run.js';
 import { createHash } from 'node:crypto';
 import { expectedSha256, randomChunks, randomStream, sha256, startTarget } from '../helpers/tcp.js';
 import { socks5Script, startFakeProxy } from '../helpers/fake-proxy.js';
@@ -148,6 +148,37 @@ test('stdout closed early (EPIPE): quiet exit', { timeout: 30_000 }, async (t) =
   const result = await run.result;
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
+});
+
+test('stdout reader gone while a write waits in libuv (EPIPE afterwards): quiet exit', { timeout: 30_000 }, async (t) => {
+  const port = await target(t, (s) => {
+    const chunk = Buffer.alloc(64 * 1024, 3);
+    const pump = () => { while (!s.destroyed && s.write(chunk)); };
+    s.on('drain', pump);
+    s.on('error', () => {});
+    pump();
+  });
+  const run = spawnConnect(['127.0.0.1', String(port)], { stdin: 'keep-open', stdout: 'stream' });
+  await waitFor(run.child, (o) => o.length > 0);
+  run.child.stdout!.pause();
+  await sleep(500); // the pipe fills; the relay's last write is held, its reading stopped
+  run.child.stdout!.destroy();
+  const result = await run.result;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stderr, '');
+});
+
+test('where process.binding is refused (permission model): 8 MB each way, checksummed', { timeout: 60_000 }, async (t) => {
+  const size = 8 * MB;
+  const server = await hashTarget(t, size, 11);
+  const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+  const run = spawnProcess(process.execPath, [permission, '--allow-fs-read=*', CLI, '127.0.0.1', String(server.port)], { stdin: 'keep-open', stdout: 'stream', timeoutMs: 55_000 });
+  const down = sha256(run.child.stdout!);
+  await pipeline(randomStream(size, 12), run.child.stdin!);
+  const [result, got, sent] = await Promise.all([run.result, down, server.received]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(got.hex, expectedSha256(size, 11));
+  assert.equal(sent!.hex, expectedSha256(size, 12));
 });
 
 test('slow stdout reader: memory stays bounded, then every byte arrives', { timeout: 60_000 }, async (t) => {

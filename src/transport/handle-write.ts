@@ -1,0 +1,104 @@
+/**
+ * Writes to a plain TCP or pipe socket's libuv handle directly: the same
+ * binding node:net writes through (stream_wrap's WriteWrap request and the
+ * handle's writeBuffer), without node:stream's Writable around it. The
+ * relay's hot path (src/relay.ts): per chunk no write request queued in JS,
+ * no nextTick, and no exception when the kernel buffer is full (fs.writeSync
+ * throws EAGAIN, which costs ~30 µs a time; test/bench/NOTES.md). What the
+ * kernel does not take at once libuv keeps, in order, writes when the socket
+ * can take it and then calls back; a shutdown (the stream's end()) waits
+ * for it. Those bytes are not in the stream's writableLength: queuedBytes()
+ * counts them.
+ *
+ * This module is the only one that reaches this binding. It is there on
+ * Node 20, 22 and 24; where it is not (process.binding refused under Node's
+ * permission model, or gone), handleWriter() returns undefined and the
+ * relay writes with fs.writeSync and the stream, as node:net would.
+ */
+import type { Writable } from 'node:stream';
+import { plainHandle } from './user-buffer.js';
+
+/** write(): the kernel took every byte. */
+export const WRITTEN = 0;
+/** write(): libuv holds the rest and calls onDone when it is written (or failed). */
+export const QUEUED = 1;
+
+/** Writes `data` (kept alive and unchanged until onDone when QUEUED); WRITTEN, QUEUED, or a negative errno (nothing written). */
+export type HandleWrite = (data: Uint8Array) => number;
+
+interface WriteRequest {
+  oncomplete?: (status: number) => void;
+}
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteRequest;
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+type StreamHandle = { writeBuffer?: (req: WriteRequest, data: Uint8Array) => number; writeQueueSize?: number };
+
+let binding: StreamWrapBinding | null | undefined;
+
+function streamWrap(): StreamWrapBinding | null {
+  if (binding !== undefined) return binding;
+  binding = null;
+  const quiet = process.noDeprecation;
+  try {
+    process.noDeprecation = true; // process.binding is deprecated (DEP0111); a warning would reach ssh's stderr
+    const get = (process as unknown as { binding?: (name: string) => unknown }).binding;
+    const b = typeof get === 'function' ? (get.call(process, 'stream_wrap') as Partial<StreamWrapBinding>) : undefined;
+    if (typeof b?.WriteWrap === 'function' && b.streamBaseState instanceof Int32Array && typeof b.kLastWriteWasAsync === 'number') {
+      binding = b as StreamWrapBinding;
+    }
+  } catch {
+    /* refused (permission model) */
+  } finally {
+    process.noDeprecation = quiet;
+  }
+  return binding;
+}
+
+/**
+ * A writer for `stream`'s handle, or undefined when it is not a plain TCP
+ * or pipe socket or this Node lacks the binding. `onDone` follows each
+ * QUEUED write, with the error when it failed (as node:net reports one:
+ * code EPIPE, ECONNRESET, ECANCELED when the stream was destroyed first…).
+ */
+export function handleWriter(stream: Writable, onDone: (err: NodeJS.ErrnoException | undefined) => void): HandleWrite | undefined {
+  const handle = plainHandle(stream) as StreamHandle | undefined;
+  const b = handle && typeof handle.writeBuffer === 'function' ? streamWrap() : null;
+  if (!handle || !b) return undefined;
+  const { WriteWrap, streamBaseState, kLastWriteWasAsync } = b;
+  const writeBuffer = handle.writeBuffer!;
+  const oncomplete = (status: number) => onDone(status < 0 ? writeError(status) : undefined);
+  let req: WriteRequest | null = null;
+  return (data) => {
+    // A request is reusable until libuv keeps one (it is then tied to that write).
+    if (req === null) {
+      req = new WriteWrap();
+      req.oncomplete = oncomplete;
+    }
+    const err = writeBuffer.call(handle, req, data);
+    if (err < 0) return err;
+    if (streamBaseState[kLastWriteWasAsync] === 0) return WRITTEN;
+    req = null;
+    return QUEUED;
+  };
+}
+
+function writeError(status: number): NodeJS.ErrnoException {
+  let code = `E${-status}`;
+  try {
+    code = process.getBuiltinModule('node:util').getSystemErrorName(status);
+  } catch {
+    /* an unknown errno keeps its number */
+  }
+  return Object.assign(new Error(`write ${code}`), { errno: status, code, syscall: 'write' });
+}
+
+/** Bytes libuv still holds for `stream` (written through its handle, not yet taken by the kernel). */
+export function queuedBytes(stream: Writable): number {
+  const size = (plainHandle(stream) as StreamHandle | undefined)?.writeQueueSize;
+  return typeof size === 'number' ? size : 0;
+}
