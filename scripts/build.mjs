@@ -64,14 +64,16 @@ const lazyChildProcess = {
 };
 
 /**
- * Libraries needed only on a rare path (the Public Suffix List, for WPAD)
- * are bundled into files of their own in dist/vendor/, and cli.cjs requires
- * them from there on first use, so every other start neither reads nor
- * deserialises them (test/bench/NOTES.md). They share no state with our
- * code. (The PAC sandbox needs no JavaScript library: src/pac/quickjs.ts
- * drives QuickJS's WebAssembly directly.)
+ * Libraries needed only on a rare path (the Public Suffix List, for WPAD;
+ * commander for command lines the simple tokenizer leaves to it; debug for
+ * -d; read for a password typed at the terminal) are bundled into files of
+ * their own in dist/vendor/, and cli.cjs requires them from there on first
+ * use, so every other start neither reads nor keeps their source (a plain
+ * session's cli.cjs is a third smaller: test/bench/NOTES.md). They share no
+ * state with our code. (The PAC sandbox needs no JavaScript library:
+ * src/pac/quickjs.ts drives QuickJS's WebAssembly directly.)
  */
-const VENDORED = ['tldts'];
+const VENDORED = ['tldts', 'commander', 'debug', 'read'];
 const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
 const vendored = {
   name: 'vendored-pac-libraries',
@@ -166,6 +168,7 @@ for (const name of VENDORED) {
     entryPoints: [createRequire(import.meta.url).resolve(name)],
     outfile: join(dist, 'vendor', vendorFile(name)),
     format: 'cjs',
+    plugins: [lazyChildProcess],
     supported: { 'dynamic-import': false },
     define: { 'import.meta': '__import_meta' },
     banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
