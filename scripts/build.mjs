@@ -154,11 +154,11 @@ const cli = await esbuild.build({
 });
 const cliText = cli.outputFiles[0].text;
 // What bin/connect.cjs relies on: no import(), and require() of node builtins
-// only (debug's optional supports-color and the optional kerberos aside,
-// both required inside a try/catch).
+// only (the optional kerberos aside, required inside a try/catch; debug, whose
+// optional supports-color is required the same way, lives in dist/vendor/).
 if (/\bimport\(/.test(cliText)) throw new Error('dist/cli.cjs still contains import()');
 for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
-  if (!builtinModules.includes(id.replace(/^node:/, '')) && id !== 'supports-color' && id !== 'kerberos') {
+  if (!builtinModules.includes(id.replace(/^node:/, '')) && id !== 'kerberos') {
     throw new Error(`dist/cli.cjs requires a non-builtin module at run time: ${id}`);
   }
 }
