@@ -73,7 +73,7 @@ function readCache(fs, cacheFile, id) {
  * SIGSEGV) on every run until the file is deleted. So the cache carries a
  * checksum of its payload, checked before V8 sees it: a 64-bit FNV-1a over
  * 8-byte words in four interleaved lanes (a change to any one word always
- * changes it), seeded with the length, then the lanes folded together. It
+ * changes it), starting from the length, then the lanes folded together. It
  * runs as WebAssembly: the same loop in JavaScript, or loading node:crypto,
  * node:zlib or node:v8 (for V8's own payload checksum, off in release
  * builds), costs several times more at every start, and the 32-bit
