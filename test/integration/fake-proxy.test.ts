@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { bannerServer, perConnection, socks5Script, startFakeProxy, startFakeTarget, type FakeProtocol } from '../helpers/fake-proxy.js';
+import { bannerServer, perConnection, socks5Script, startFakeProxy, startFakeTarget, type Behaviour, type FakeProtocol } from '../helpers/fake-proxy.js';
 import { testCa } from '../helpers/test-ca.js';
 import { runConnect } from '../helpers/run.js';
 
@@ -47,6 +47,26 @@ for (const protocol of ['socks5', 'socks4', 'http', 'telnet'] as const) {
       assert.equal(failed.stdout.length, 0);
       if ('before' in behaviour) assert.equal(p.requests.length, 0, 'before: nothing read as a request');
     }
+  });
+}
+
+for (const protocol of ['socks5', 'socks4', 'http', 'telnet'] as const) {
+  test(`${protocol}: drip sends the reply a byte at a time; after ends the session once it is sent, with no tunnel`, async (t) => {
+    const target = await bannerServer('SSH-2.0-not-reached\r\n', { t });
+    const cases: Array<[Behaviour, string, number | undefined]> = [
+      [{ answer: { banner: BANNER }, drip: 1 }, BANNER, 0],
+      [{ answer: { banner: BANNER }, after: 'close' }, BANNER, 0],
+      [{ after: 'close' }, '', 0],
+      [{ after: 'reset' }, '', undefined], // a reset may lose the reply, so any exit
+    ];
+    for (const [behaviour, stdout, code] of cases) {
+      const p = await startFakeProxy(protocol, behaviour, { t });
+      const stdin = 'after' in behaviour ? 'keep-open' : 'close'; // keep-open: only the fake can end the session
+      const r = await runConnect([...FLAG[protocol], `127.0.0.1:${p.port}`, '127.0.0.1', String(target.port)], { stdin });
+      assert.equal(r.stdout.toString(), stdout, `${JSON.stringify(behaviour)}: ${r.stderr}`);
+      if (code !== undefined) assert.equal(r.code, code, `${JSON.stringify(behaviour)}: ${r.stderr}`);
+    }
+    assert.equal(target.connections.length, 0, 'after: no tunnel, the target is never dialled');
   });
 }
 
@@ -116,6 +136,14 @@ test('ready-made scripts and targets: socks5Script, an echoing target behind it'
   assert.deepEqual(p.connections[0]!.received, Buffer.from([5, 2, 0, 2, 5, 1, 0, 3, 9, ...Buffer.from('h.example'), 0, 22]));
 });
 
+/** The way a raw client's connection ends: an error code, or a close without one. */
+function ending(client: ReturnType<typeof connect>): Promise<string> {
+  return new Promise((resolve) => {
+    client.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    client.once('close', () => resolve('closed without a reset'));
+  });
+}
+
 test('passReset: when the relayed upstream is reset, the client is reset too', async (t) => {
   const target = await startFakeTarget([{ expect: 1 }, { reset: true }], { t });
   const p = await startFakeProxy('http', { passReset: true }, { t });
@@ -123,9 +151,5 @@ test('passReset: when the relayed upstream is reset, the client is reset too', a
   client.write(`CONNECT 127.0.0.1:${target.port} HTTP/1.1\r\n\r\n`);
   await once(client, 'data'); // the 200
   client.write('x');
-  const ended = await new Promise<string>((resolve) => {
-    client.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    client.once('close', () => resolve('closed without a reset'));
-  });
-  assert.equal(ended, 'ECONNRESET');
+  assert.equal(await ending(client), 'ECONNRESET');
 });

@@ -60,21 +60,39 @@ function relay(client: Socket, upstream: Socket, early: Buffer, passReset = fals
 
 /** The answer for `req`, carried out with the protocol's replies; `rest` stops the handshake's reads and returns what came early. */
 export async function carryOut(ctx: HandlerContext, client: Socket, rest: () => Buffer, req: ProxyRequest, replies: Replies): Promise<void> {
-  const answer = answerFor(ctx.b, req);
+  const { b } = ctx;
+  const answer = answerFor(b, req);
   if (answer === 'close' || answer === 'reset' || answer === 'hang') return fail(client, answer);
-  if (typeof answer === 'object' && 'refuse' in answer) return void client.end(replies.refusal(answer.refuse));
-  if (typeof answer === 'object') {
-    client.write(Buffer.concat([replies.ok, Buffer.from(answer.banner)]));
-    rest();
-    client.resume();
-    return void client.once('end', () => client.end());
+  if (typeof answer === 'object' && 'refuse' in answer) {
+    await send(client, replies.refusal(answer.refuse), b.drip);
+    return void client.end();
   }
-  let upstream: Socket;
-  try {
-    upstream = await dialLoopback(req.host, req.port, ctx.clients);
-  } catch {
-    return void client.end(replies.unreachable);
+  if (typeof answer === 'object' || b.after) {
+    const banner = typeof answer === 'object' ? Buffer.from(answer.banner) : Buffer.alloc(0);
+    return noTunnel(client, rest, Buffer.concat([replies.ok, banner]), b);
   }
-  client.write(replies.ok);
-  relay(client, upstream, rest(), ctx.b.passReset);
+  const upstream = await dialLoopback(req.host, req.port, ctx.clients).catch(() => undefined);
+  if (!upstream) return void client.end(replies.unreachable);
+  await send(client, replies.ok, b.drip);
+  relay(client, upstream, rest(), b.passReset);
+}
+
+/** The success reply (and banner), then `after`'s FIN or RST, or else the client's FIN mirrored (it may come during a drip). */
+async function noTunnel(client: Socket, rest: () => Buffer, reply: Buffer, b: ProtocolBehaviour): Promise<void> {
+  rest();
+  client.resume();
+  const clientEnded = new Promise((resolve) => client.once('end', resolve));
+  await send(client, reply, b.drip);
+  if (b.after) return fail(client, b.after);
+  await clientEnded;
+  client.end();
+}
+
+/** In one write, or one byte per `dripMs`. */
+async function send(client: Socket, bytes: Buffer, dripMs: number | undefined): Promise<void> {
+  if (!dripMs) return void client.write(bytes);
+  for (let i = 0; i < bytes.length && !client.destroyed; i++) {
+    client.write(bytes.subarray(i, i + 1));
+    if (i < bytes.length - 1) await new Promise((r) => setTimeout(r, dripMs));
+  }
 }

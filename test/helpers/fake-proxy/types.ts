@@ -28,6 +28,10 @@ export interface ProtocolBehaviour {
   answer?: Answer | ((req: ProxyRequest) => Answer);
   /** Fail before any reply, as soon as the client has sent something. */
   before?: 'close' | 'reset' | 'hang';
+  /** Fail after the success reply (and banner): FIN or RST (which may cost the client the reply) instead of a tunnel. */
+  after?: 'close' | 'reset';
+  /** The answer's reply (and banner) one byte per write, this many ms apart: split reads. */
+  drip?: number;
   /** telnet: sent when a client connects, before it says anything. */
   prompt?: string;
   /** 'relay': an upstream reset resets the client too (a firewall dropping the tunnel); otherwise the client is destroyed. */
