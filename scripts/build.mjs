@@ -10,13 +10,16 @@
 //                   payload (see bin/connect.cjs), cachedData), made here
 //                   by running sessions through bin/connect.cjs (see there).
 //   dist/index.js   the library (ESM, protocol modules in lazy chunks).
+//   dist/pac.cjs    the PAC code (src/pac/, what cli.cjs does not have already),
+//                   loaded by cli.cjs only when a PAC is used, through a code
+//                   cache of its own (dist/pac.cache, made by the build's PAC session).
 //   dist/quickjs.wasm  the PAC sandbox (QuickJS), read only when a PAC is used.
 // Startup measurements behind this shape: test/bench/NOTES.md.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -82,23 +85,24 @@ const vendored = {
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
     build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
       loader: 'js',
-      contents: `module.exports = (${loadVendored})(${JSON.stringify(vendorFile(args.path))}, require, __dirname, ${cacheChecksum});`,
+      contents: `module.exports = (${loadVendored})(${JSON.stringify(`vendor/${vendorFile(args.path)}`)}, require, __dirname, ${cacheChecksum});`,
     }));
   },
 };
 
 /**
- * How cli.cjs loads a vendored file: compiled through a V8 code cache of its
- * own (dist/vendor/NAME.cache: a checksum of the payload on the first line,
- * then cachedData; written by the first run that loads the file, rewritten
- * when missing, damaged or rejected and dist/ is writable), as bin/connect.cjs does for
- * cli.cjs. The files require node builtins only.
+ * How cli.cjs loads a vendored file or the PAC code: compiled through a V8
+ * code cache of its own (NAME.cache beside it: a checksum of the payload on
+ * the first line, then cachedData; made by the build's sessions or the
+ * first run that loads the file, rewritten when missing, damaged or
+ * rejected and dist/ is writable), as bin/connect.cjs does for cli.cjs.
+ * `require` serves the file's require() calls.
  */
 function loadVendored(name, require, dir, checksum) {
   const fs = require('node:fs');
   const path = require('node:path');
   const vm = require('node:vm');
-  const file = path.join(dir, 'vendor', name);
+  const file = path.join(dir, name);
   const cacheFile = file.replace(/\.cjs$/, '.cache');
   const mode = process.env.CONNECT_CODE_CACHE;
   let cachedData;
@@ -133,12 +137,34 @@ function cacheChecksum(data) {
   return (h((data.length + 3) & ~3) >>> 0).toString(16).padStart(8, '0');
 }
 
-const cli = await esbuild.build({
+/**
+ * The PAC code lives in dist/pac.cjs, apart from cli.cjs: a start without a
+ * PAC neither reads nor deserialises it, and a PAC run gets it from a code
+ * cache of its own. That cache must be made and used under the V8 flags a
+ * PAC run sets (src/v8-flags.ts), which cli.cjs's cannot be (it is loaded
+ * before them, and plain runs share it); measured in test/bench/NOTES.md.
+ * pac.cjs holds only modules cli.cjs has not: every module cli.cjs has
+ * without it (a first build, leaving it out) is handed to it by cli.cjs at
+ * load time (`connect:src/….ts`), so both share one instance of each
+ * (ConnectError, the logger, the compile under way in src/pac/wasm.ts).
+ */
+const PAC_ENTRY = join(root, 'src/pac/dial.ts');
+const sourceOf = (args) => join(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+const pacLeftOut = {
+  name: 'pac-left-out',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (sourceOf(args) === PAC_ENTRY ? { path: 'pac', namespace: 'pac-code' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'pac-code' }, () => ({ loader: 'js', contents: 'module.exports = {};' }));
+  },
+};
+const cliOptions = {
   ...common,
   entryPoints: [join(root, 'src/cli/main.ts')],
+  absWorkingDir: root,
   outfile: join(dist, 'cli.cjs'),
   format: 'cjs',
   write: false,
+  metafile: true,
   // import() becomes require(): the launcher runs the bundle through
   // vm.Script, which has no loader for dynamic imports.
   supported: { 'dynamic-import': false },
@@ -147,11 +173,56 @@ const cli = await esbuild.build({
   // pathToFileURL() would be paid up front (test/bench/NOTES.md).
   define: { 'import.meta': '__import_meta' },
   banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
-  plugins: [lazyChildProcess, vendored],
   // The optional native Kerberos package: required at run time, and only
   // when a proxy offers Negotiate (src/auth/kerberos.ts).
   external: ['kerberos'],
+};
+const cliModules = (result) => new Set(Object.keys(result.metafile.inputs).filter((p) => !p.includes(':')));
+const withoutPac = cliModules(await esbuild.build({ ...cliOptions, plugins: [lazyChildProcess, vendored, pacLeftOut] }));
+
+const shared = new Set();
+const fromCli = {
+  name: 'modules-from-cli',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const id = relative(root, sourceOf(args));
+      if (!withoutPac.has(id)) return undefined;
+      shared.add(id);
+      return { path: `connect:${id}`, external: true };
+    });
+  },
+};
+await esbuild.build({
+  ...common,
+  entryPoints: [PAC_ENTRY],
+  outfile: join(dist, 'pac.cjs'),
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta': '__import_meta' },
+  banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+  plugins: [fromCli, vendored],
+  external: ['kerberos'],
 });
+
+/** In cli.cjs, in place of src/pac/dial.ts: start the sandbox's compile (it sets the V8 flags), then load pac.cjs. */
+const pacCode = {
+  name: 'pac-code',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (sourceOf(args) === PAC_ENTRY ? { path: 'pac', namespace: 'pac-code' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'pac-code' }, () => ({
+      loader: 'js',
+      resolveDir: root,
+      contents: [
+        `const shared = {${[...shared].map((id) => `${JSON.stringify(`connect:${id}`)}: () => require(${JSON.stringify(`./${id}`)})`).join(', ')}};`,
+        "require('./src/pac/wasm.ts').compileQuickJs().catch(() => {});",
+        `module.exports = (${loadVendored})('pac.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, ${cacheChecksum});`,
+      ].join('\n'),
+    }));
+  },
+};
+const cli = await esbuild.build({ ...cliOptions, plugins: [lazyChildProcess, vendored, pacCode] });
+const extra = [...cliModules(cli)].filter((id) => !withoutPac.has(id));
+if (extra.length > 0) throw new Error(`dist/cli.cjs has modules the PAC code was not given: ${extra.join(', ')}`);
 const cliText = cli.outputFiles[0].text;
 // What bin/connect.cjs relies on: no import(), and require() of node builtins
 // only (the optional kerberos aside, required inside a try/catch; debug, whose
@@ -160,6 +231,11 @@ if (/\bimport\(/.test(cliText)) throw new Error('dist/cli.cjs still contains imp
 for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
   if (!builtinModules.includes(id.replace(/^node:/, '')) && id !== 'kerberos') {
     throw new Error(`dist/cli.cjs requires a non-builtin module at run time: ${id}`);
+  }
+}
+for (const [, id] of readFileSync(join(dist, 'pac.cjs'), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
+  if (!builtinModules.includes(id.replace(/^node:/, '')) && !shared.has(id.replace(/^connect:/, '')) && !id.startsWith('vendor/')) {
+    throw new Error(`dist/pac.cjs requires a module cli.cjs does not give it: ${id}`);
   }
 }
 for (const name of VENDORED) {
@@ -250,6 +326,15 @@ async function makeCodeCache() {
     await run(['-H', `127.0.0.1:${http.port}`, 'target.example', '22']);
     await run(['-x', `socks5://127.0.0.1:${deadPort},direct://`, '127.0.0.1', String(target.address().port)]);
     await run(['-V']);
+    // A PAC session (after the others: it changes V8's flags, so it writes
+    // no cli.cache) makes dist/pac.cache, under the flags every PAC run has.
+    const pac = join(dist, 'build-session.pac');
+    writeFileSync(pac, `function FindProxyForURL(url, host) { return isPlainHostName(host) ? "DIRECT" : "PROXY 127.0.0.1:${http.port}"; }`);
+    try {
+      await run(['-x', `pac+file://${pac}`, 'target.example', '22']);
+    } finally {
+      rmSync(pac, { force: true });
+    }
   } finally {
     await Promise.all([socks.close(), http.close(), new Promise((r) => target.close(r))]);
   }

@@ -25,7 +25,8 @@ async function version(dir: string, nodeArgs: string[] = [], env: Record<string,
   assert.match(r.stderr, /^Version 1\.105 /m);
 }
 
-const caches = (dir: string) => readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache')).sort();
+/** The launcher's caches for cli.cjs (dist/pac.cache is the PAC code's, made under a PAC run's flags). */
+const caches = (dir: string) => readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache') && f !== 'pac.cache').sort();
 const cache = (dir: string, name = 'cli.cache') => readFileSync(join(dir, 'dist', name));
 
 test('the code cache made by the build is accepted by a plain run (not rewritten)', async (t) => {
@@ -123,7 +124,7 @@ test('a run that changed V8 flags (a PAC script: WebAssembly flags) writes no ca
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
   cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
-  for (const name of caches(dir)) rmSync(join(dir, 'dist', name));
+  for (const name of [...caches(dir), 'pac.cache']) rmSync(join(dir, 'dist', name));
   writeFileSync(join(dir, 'direct.pac'), 'function FindProxyForURL(url, host) { return "DIRECT"; }');
   const target = await bannerServer('SSH-2.0-cache\r\n', { t, then: 'close' });
   const viaPac = async () => {
@@ -133,10 +134,34 @@ test('a run that changed V8 flags (a PAC script: WebAssembly flags) writes no ca
   };
   await viaPac();
   assert.deepEqual(caches(dir), [], 'a PAC run wrote a cache that plain runs would reject');
+  const pacCode = cache(dir, 'pac.cache');
   await version(dir);
   const plain = cache(dir);
   await viaPac();
   assert.ok(cache(dir).equals(plain), 'a PAC run rewrote the plain runs\' cache');
+  assert.ok(cache(dir, 'pac.cache').equals(pacCode), 'the PAC code\'s cache (made under a PAC run\'s flags) was rejected by the next PAC run');
+});
+
+test('a damaged code cache of the PAC code (dist/pac.cache) is rejected and replaced, not run: no crash', async (t) => {
+  const dir = copyOfInstall(t);
+  cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true }); // pac.cjs and its cache too
+  const pac = join(dir, 'direct.pac');
+  writeFileSync(pac, 'function FindProxyForURL(url, host) { return "DIRECT"; }\n');
+  const explain = async () => {
+    const r = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '--explain', '-x', `pac+file://${pac}`, 'h', '22']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString() + r.stderr, /returned "DIRECT"/);
+  };
+  const cacheFile = join(dir, 'dist', 'pac.cache');
+  assert.ok(existsSync(cacheFile), 'the build made the PAC code\'s cache');
+  const data = Buffer.from(readFileSync(cacheFile));
+  for (let i = 200; i < data.length; i += 997) data[i]! ^= 0x55;
+  writeFileSync(cacheFile, data);
+  await explain();
+  assert.ok(!readFileSync(cacheFile).equals(data), 'the damaged cache was kept');
+  const replaced = readFileSync(cacheFile);
+  await explain();
+  assert.ok(readFileSync(cacheFile).equals(replaced), 'the replacement was rejected in turn (made under other V8 flags?)');
 });
 
 /** Skip reason for a private mount and network namespace (root and unshare). */
