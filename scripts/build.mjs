@@ -154,7 +154,8 @@ const pacLeftOut = {
   name: 'pac-left-out',
   setup(build) {
     build.onResolve({ filter: /^\.\.?\// }, (args) => (sourceOf(args) === PAC_ENTRY ? { path: 'pac', namespace: 'pac-code' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'pac-code' }, () => ({ loader: 'js', contents: 'module.exports = {};' }));
+    // What the stand-in below has of its own: the compile.
+    build.onLoad({ filter: /.*/, namespace: 'pac-code' }, () => ({ loader: 'js', resolveDir: root, contents: "require('./src/pac/wasm.ts');" }));
   },
 };
 const cliOptions = {

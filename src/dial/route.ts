@@ -63,8 +63,6 @@ function lazyPacDialer(config: TunnelConfig): Dialer {
     label: `PAC ${config.pac!.source}`,
     attempts: Infinity,
     async dial(target, signal) {
-      // The sandbox's compile runs on a background thread while the PAC modules load.
-      (await import('../pac/wasm.js')).compileQuickJs().catch(() => {});
       return (await import('../pac/dial.js')).pacDialer(config).dial(target, signal);
     },
   };

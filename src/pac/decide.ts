@@ -67,8 +67,8 @@ export function pacQuery(target: Endpoint): { url: string; host: string } {
 export async function decideByPac(location: PacLocation, target: Endpoint, opts: PacOptions = {}): Promise<PacDecision> {
   const started = Date.now();
   const within = (ms: number) => Math.min(ms, opts.timeoutMs ?? ms);
-  // The engine compiles (a background thread, started already by the
-  // route: src/dial/route.ts) while the sandbox module loads and the script arrives.
+  // The engine compiles before the script is read (in the CLI, before the
+  // PAC code even loads: scripts/build.mjs).
   compileQuickJs().catch(() => {});
   const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
   engine.catch(() => {});

@@ -1,9 +1,10 @@
 /**
- * Compiling the QuickJS WebAssembly module, started as early as a PAC is
- * known to be needed (src/dial/route.ts, before the PAC modules load):
- * WebAssembly.compile() decodes and validates on a background thread while
- * the main thread loads the PAC code and reads the script. Kept apart from
- * sandbox.ts so that starting it loads nothing else.
+ * Compiling the QuickJS WebAssembly module, as soon as a PAC is known to be
+ * needed (in the CLI, before the PAC code loads: scripts/build.mjs). Synchronous: with
+ * lazy validation the compile is ~2 ms of decoding, and an asynchronous one
+ * only added the wait for its completion task behind the PAC code's own
+ * I/O (test/bench/NOTES.md). Kept apart from sandbox.ts so that starting it
+ * loads nothing else.
  */
 import { readFileSync } from 'node:fs';
 import { setV8Flags } from '../v8-flags.js';
@@ -29,9 +30,7 @@ export function compileQuickJs(): Promise<WebAssembly.Module> {
     process.getBuiltinModule('node:fs/promises');
     setV8Flags('--liftoff-only', ...(LAZY_VALIDATION_V8.test(process.versions.v8) ? ['--wasm-lazy-validation'] : []));
     try {
-      // Read at once (0.5 MB): an asynchronous read would start the compile only
-      // after the main thread's current work, instead of beside it.
-      compiling = WebAssembly.compile(wasmBytes());
+      compiling = Promise.resolve(new WebAssembly.Module(wasmBytes()));
     } catch (err) {
       compiling = Promise.reject(err);
     }
@@ -41,10 +40,12 @@ export function compileQuickJs(): Promise<WebAssembly.Module> {
 
 /** The WebAssembly bytes: beside the bundle in dist/, else the package's own file. */
 function wasmBytes(): Uint8Array<ArrayBuffer> {
+  let bytes: Buffer;
   try {
-    return new Uint8Array(readFileSync(new URL('./quickjs.wasm', import.meta.url)));
+    bytes = readFileSync(new URL('./quickjs.wasm', import.meta.url));
   } catch {
-    const path = process.getBuiltinModule('node:module').createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
-    return new Uint8Array(readFileSync(path));
+    bytes = readFileSync(process.getBuiltinModule('node:module').createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
   }
+  // WebAssembly.Module reads the view's own bytes: no copy into a fresh ArrayBuffer.
+  return bytes as Uint8Array<ArrayBuffer>;
 }
