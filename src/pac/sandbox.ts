@@ -62,6 +62,13 @@ export async function loadPacEngine(): Promise<PacEngine> {
 class Engine implements PacEngine {
   /** Set once the instance cannot be trusted (watchdog, host fault): every later run fails. */
   private broken: string | undefined;
+  /**
+   * Frees the last run's context and runtime. Called when the next run
+   * starts, not when this one ends: most sessions run the script once and
+   * exit, and freeing (QuickJS's collector and finalisers, compiled on first
+   * use) would be work for nothing (test/bench/NOTES.md).
+   */
+  private freeLast: (() => void) | undefined;
 
   constructor(private readonly qjs: QuickJs) {}
 
@@ -84,6 +91,8 @@ class Engine implements PacEngine {
 
   private evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): Outcome {
     const q = this.qjs.raw;
+    this.freeLast?.();
+    this.freeLast = undefined;
     const rt = q.QTS_NewRuntime();
     if (rt === 0) return { error: 'ran out of memory' };
     q.QTS_RuntimeSetMemoryLimit(rt, HEAP_LIMIT);
@@ -103,9 +112,11 @@ class Engine implements PacEngine {
       if (!(err instanceof OutOfMemory)) throw err;
       outcome = { error: 'ran out of memory' };
     }
-    guest.dispose();
-    q.QTS_FreeContext(ctx);
-    q.QTS_FreeRuntime(rt);
+    this.freeLast = () => {
+      guest.dispose();
+      q.QTS_FreeContext(ctx);
+      q.QTS_FreeRuntime(rt);
+    };
     return outcome;
   }
 }
