@@ -166,3 +166,10 @@ test('the guest keeps the host\'s clock and time zone (the FFI\'s localtime and 
     else process.env.TZ = saved;
   }
 });
+
+test('each run\'s context and runtime are freed (by the next run): 80 runs of 1 MB each fit the 48 MiB cap', HANG_GUARD, async () => {
+  const engine = await loadPacEngine();
+  // Held by the context (a global), so only freeing the context gives it back.
+  const source = `var kept = new Array(131072).fill(0); ${pac('return "DIRECT;" + kept.length;')}`;
+  for (let i = 0; i < 80; i++) assert.equal((await askPac(engine, question(source))).result, 'DIRECT;131072', `run ${i + 1}`);
+});
