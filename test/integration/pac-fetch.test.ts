@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConnectError } from '../../src/errors.js';
 import { fetchPac, MAX_PAC_BYTES } from '../../src/pac/fetch.js';
 import { parsePacUrl } from '../../src/pac/source.js';
-import { tempDir } from '../helpers/process.js';
+import { requireBinary, tempDir } from '../helpers/process.js';
 import { testCa } from '../helpers/test-ca.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -114,4 +115,16 @@ test('pac+file: read, bounded, errors on one line', async (t) => {
   await assertFails(fetchPac(loc(`file://${dir}/big.pac`), { timeoutMs: 5000 }), /larger than 1 MiB/);
   await assertFails(fetchPac(loc(`file://${dir}/none.pac`), { timeoutMs: 5000 }), /ENOENT/);
   await assertFails(fetchPac(loc(`file://${dir}`), { timeoutMs: 5000 }), /EISDIR/);
+});
+
+test('pac+file: a FIFO is read without blocking the process (its writer comes later, timers still run)', { skip: requireBinary('mkfifo'), timeout: 10_000 }, async (t) => {
+  const dir = tempDir('pacfifo');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'proxy.pac');
+  execFileSync('mkfifo', [fifo]);
+  const reading = fetchPac(loc(`file://${fifo}`), { timeoutMs: 5000 });
+  // Only a process whose event loop still runs gets here and writes.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  writeFileSync(fifo, PAC);
+  assert.equal((await reading).text, PAC);
 });
