@@ -5,7 +5,6 @@
  * as https proxies are (src/transport/trust.ts; --insecure skips it). At
  * most three redirects, never from https to http.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConnectError, describeError } from '../errors.js';
@@ -48,37 +47,6 @@ export async function fetchPac(location: PacLocation, opts: FetchOptions): Promi
 }
 
 async function readLimited(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return readRegularFile(path, what) ?? (await readAnyFile(path, what));
-  } catch (err) {
-    throw asPacError(err, what);
-  }
-}
-
-/**
- * A regular file is read at once: the asynchronous read's four round trips
- * through libuv's thread pool each wait for a core on a loaded machine
- * (test/bench/NOTES.md). Opened without blocking (a FIFO's open would wait
- * for a writer); undefined for anything but a regular file.
- */
-function readRegularFile(path: string, what: string): Uint8Array | undefined {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    if (!fstatSync(fd).isFile()) return undefined;
-    const buffer = Buffer.allocUnsafe(MAX_PAC_BYTES + 1);
-    let size = 0;
-    for (let n; (n = readSync(fd, buffer, size, buffer.length - size, null)) > 0; ) {
-      size += n;
-      if (size > MAX_PAC_BYTES) throw tooBig(what);
-    }
-    return buffer.subarray(0, size);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Anything else (a FIFO, a device): read asynchronously, so -w and the timers still run. */
-async function readAnyFile(path: string, what: string): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -91,6 +59,8 @@ async function readAnyFile(path: string, what: string): Promise<Uint8Array> {
       if (size > MAX_PAC_BYTES) throw tooBig(what);
     }
     return buffer.subarray(0, size);
+  } catch (err) {
+    throw asPacError(err, what);
   } finally {
     await handle?.close();
   }
