@@ -1,10 +1,10 @@
 /**
  * Compiling the QuickJS WebAssembly module, as soon as a PAC is known to be
- * needed (in the CLI, before the PAC code loads: scripts/build.mjs). Synchronous: with
- * lazy validation the compile is ~2 ms of decoding, and an asynchronous one
- * only added the wait for its completion task behind the PAC code's own
- * I/O (test/bench/NOTES.md). Kept apart from sandbox.ts so that starting it
- * loads nothing else.
+ * needed (in the CLI, before the PAC code loads: scripts/build.mjs).
+ * Synchronous: with lazy validation the compile is little more than
+ * decoding, and an asynchronous one only added the wait for its completion
+ * task behind the PAC code's own I/O (test/bench/NOTES.md). Kept apart
+ * from sandbox.ts so that starting it loads nothing else.
  */
 import { readFileSync } from 'node:fs';
 import { setV8Flags } from '../v8-flags.js';
