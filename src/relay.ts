@@ -17,7 +17,7 @@ import { writeSync } from 'node:fs';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ConnectError, describeError } from './errors.js';
 import { hex, logger } from './log.js';
-import { handleWriter, QUEUED, WRITTEN } from './transport/handle-write.js';
+import { handleWriter, HELD } from './transport/handle-write.js';
 import { canUseUserBuffer, plainHandle, useUserBuffer, type OnRead } from './transport/user-buffer.js';
 import { setV8Flags } from './v8-flags.js';
 
@@ -182,8 +182,13 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
   let stopped = false;
   let waiting = false;
+  // Whether the stream holds none of our bytes (bytes flushBuffered gave it
+  // may still be there): only then may a chunk pass it. Tracked here, as
+  // reading the stream's state per chunk costs more than the write itself.
+  let streamClear = sink.writableLength === 0;
   const afterWrite = () => {
     if (!waiting || stopped || sink.writableLength > 0) return;
+    streamClear = true;
     waiting = false;
     if (!source.isPaused()) source.resume(); // paused meanwhile (a signal): it stays so
   };
@@ -198,7 +203,7 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
     if (!jitQuiet && ++chunks >= QUIET_JIT_AFTER_CHUNKS) quietJit();
     if (trace !== undefined) trace(buf.subarray(0, nread));
     let written = 0;
-    if (direct !== undefined && sink.writableLength === 0 && sink.writable) {
+    if (direct !== undefined && (streamClear || (streamClear = sink.writableLength === 0))) {
       written = direct(buf, nread);
       if (written === nread) return true; // the kernel has it all: the buffer is free
       if (written === HELD) return hold();
@@ -206,6 +211,7 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
     // The rest (or all of it: EAGAIN, an error, a sink without a plain fd) goes through the stream.
     sink.write(buf.subarray(written, nread), afterWrite);
     if (sink.writableLength === 0) return true;
+    streamClear = false;
     return hold();
   };
   /** The sink still holds `buffer`: read again once it lets go. */
@@ -218,14 +224,11 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
   return { stop: () => { stopped = true; } };
 }
 
-/** Returned by a DirectWrite: libuv holds what the kernel did not take, and calls back once it is written. */
-const HELD = -1;
-
 /**
  * Writes buf[0, length) to the sink past node:stream: returns the bytes the
  * kernel took at once (`length`: all of them), 0 when it took none or
- * failed (the stream then writes the chunk and reports any error), or
- * HELD (then `afterHeld` follows).
+ * failed or the sink is closed (the stream then writes the chunk and
+ * reports any error), or HELD (then `afterHeld` follows).
  */
 type DirectWrite = (buf: Buffer, length: number) => number;
 
@@ -240,17 +243,11 @@ type DirectWrite = (buf: Buffer, length: number) => number;
  */
 function directWriter(sink: Writable, afterHeld: (err: NodeJS.ErrnoException | undefined) => void): DirectWrite | undefined {
   const write = handleWriter(sink, afterHeld);
-  if (write !== undefined) {
-    let view: Buffer = Buffer.alloc(0); // the last partial chunk's view, reused while chunks keep their size
-    return (buf, length) => {
-      if (length !== buf.length && view.length !== length) view = buf.subarray(0, length);
-      const result = write(length === buf.length ? buf : view);
-      return result === WRITTEN ? length : result === QUEUED ? HELD : 0;
-    };
-  }
+  if (write !== undefined) return write;
   const fd = plainHandle(sink)?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
-  return (buf, length) => tryWrite(fd, buf, length);
+  // A closed sink's fd number may already belong to another file.
+  return (buf, length) => (sink.writable ? tryWrite(fd, buf, length) : 0);
 }
 
 /** Bytes of buf[0, length) write(2) took; 0 when it took none (EAGAIN: the socket is full) or failed (the stream reports it). */

@@ -18,13 +18,16 @@
 import type { Writable } from 'node:stream';
 import { plainHandle } from './user-buffer.js';
 
-/** write(): the kernel took every byte. */
-export const WRITTEN = 0;
-/** write(): libuv holds the rest and calls onDone when it is written (or failed). */
-export const QUEUED = 1;
+/** What a write returns when libuv holds the bytes the kernel did not take; onDone follows. */
+export const HELD = -1;
 
-/** Writes `data` (kept alive and unchanged until onDone when QUEUED); WRITTEN, QUEUED, or a negative errno (nothing written). */
-export type HandleWrite = (data: Uint8Array) => number;
+/**
+ * Writes buf[0, length): returns `length` when the kernel took all of it,
+ * HELD when libuv holds the rest (buf must then stay unchanged until
+ * onDone), or 0 when nothing was written (the write failed, or the stream
+ * has been destroyed: the caller's stream write then reports why).
+ */
+export type HandleWrite = (buf: Buffer, length: number) => number;
 
 interface WriteRequest {
   oncomplete?: (status: number) => void;
@@ -62,28 +65,48 @@ function streamWrap(): StreamWrapBinding | null {
 /**
  * A writer for `stream`'s handle, or undefined when it is not a plain TCP
  * or pipe socket or this Node lacks the binding. `onDone` follows each
- * QUEUED write, with the error when it failed (as node:net reports one:
+ * HELD write, with the error when it failed (as node:net reports one:
  * code EPIPE, ECONNRESET, ECANCELED when the stream was destroyed first…).
  */
 export function handleWriter(stream: Writable, onDone: (err: NodeJS.ErrnoException | undefined) => void): HandleWrite | undefined {
   const handle = plainHandle(stream) as StreamHandle | undefined;
   const b = handle && typeof handle.writeBuffer === 'function' ? streamWrap() : null;
   if (!handle || !b) return undefined;
+  const socket = stream as unknown as { _handle?: unknown };
   const { WriteWrap, streamBaseState, kLastWriteWasAsync } = b;
   const writeBuffer = handle.writeBuffer!;
   const oncomplete = (status: number) => onDone(status < 0 ? writeError(status) : undefined);
   let req: WriteRequest | null = null;
-  return (data) => {
+  // The last short chunk's view of `of`, reused while chunks keep their size
+  // (keystrokes do); lengths kept as numbers: a typed array's are getters.
+  let of: Buffer | undefined;
+  let ofLength = 0;
+  let view: Buffer = Buffer.alloc(0);
+  let viewLength = 0;
+  return (buf, length) => {
+    if (socket._handle !== handle) return 0; // destroyed: its handle is closed
     // A request is reusable until libuv keeps one (it is then tied to that write).
     if (req === null) {
       req = new WriteWrap();
       req.oncomplete = oncomplete;
     }
-    const err = writeBuffer.call(handle, req, data);
-    if (err < 0) return err;
-    if (streamBaseState[kLastWriteWasAsync] === 0) return WRITTEN;
+    if (buf !== of) {
+      of = buf;
+      ofLength = buf.length;
+      viewLength = 0;
+    }
+    let data = buf;
+    if (length !== ofLength) {
+      if (length !== viewLength) {
+        view = buf.subarray(0, length);
+        viewLength = length;
+      }
+      data = view;
+    }
+    if (writeBuffer.call(handle, req, data) < 0) return 0;
+    if (streamBaseState[kLastWriteWasAsync] === 0) return length;
     req = null;
-    return QUEUED;
+    return HELD;
   };
 }
 

@@ -273,7 +273,7 @@ let stopped = false;
 installSignalHandlers(() => { stopped = true; }, { output: () => out, exit: (code) => process.exit(code) });
 const body = Buffer.alloc(2 << 20, 0x43);
 if (${JSON.stringify(how)} === 'stream') out.write(body);
-else if (handleWriter(out, () => {})(body) !== 1) throw new Error('expected the write to be held');
+else if (handleWriter(out, () => {})(body, body.length) !== -1) throw new Error('expected the write to be held');
 process.stderr.write('ready\\n');
 setInterval(() => { if (!stopped) out.write('late'); }, 5000);
 `;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { handleWriter, queuedBytes, QUEUED, WRITTEN } from '../../src/transport/handle-write.js';
+import { handleWriter, HELD, queuedBytes } from '../../src/transport/handle-write.js';
 
 /** A child that reads nothing for `delayMs`, then prints the length and SHA-256 of all it reads. */
 function slowHashingReader(delayMs: number) {
@@ -32,20 +32,20 @@ test('a pipe its reader does not drain: written at once, then held by libuv, the
   assert.ok(write, 'the pipe is a plain handle and this Node has the binding');
   const results: number[] = [];
   for (const chunk of chunks) {
-    const result = write(chunk);
+    const result = write(chunk, chunk.length);
     results.push(result);
-    if (result === QUEUED) {
+    if (result === HELD) {
       assert.ok(queuedBytes(sink) > 0, 'queuedBytes counts what libuv holds');
       assert.equal(sink.writableLength, 0, 'the stream itself holds nothing');
       const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => { held = resolve; });
       assert.equal(err, undefined);
       assert.equal(queuedBytes(sink), 0);
     } else {
-      assert.equal(result, WRITTEN);
+      assert.equal(result, chunk.length);
     }
   }
-  assert.equal(results[0], WRITTEN, 'the first chunk fits in the empty pipe');
-  assert.ok(results.includes(QUEUED), 'the pipe filled up: later chunks were held');
+  assert.equal(results[0], chunks[0]!.length, 'the first chunk fits in the empty pipe');
+  assert.ok(results.includes(HELD), 'the pipe filled up: later chunks were held');
   sink.end();
   assert.equal(await report, `${total} ${hash.digest('hex')}`);
 });
@@ -54,7 +54,7 @@ test('end() right after a held write: the shutdown waits for it', async () => {
   const { sink, report } = slowHashingReader(200);
   const big = randomBytes(1 << 20);
   const write = handleWriter(sink, () => {})!;
-  assert.equal(write(big), QUEUED, '1 MiB cannot fit in a pipe');
+  assert.equal(write(big, big.length), HELD, '1 MiB cannot fit in a pipe');
   sink.end();
   assert.equal(await report, `${big.length} ${createHash('sha256').update(big).digest('hex')}`);
 });
@@ -68,7 +68,7 @@ test('a held write whose reader goes away reports EPIPE (and only then)', async 
   let done = false;
   const failed = new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     const write = handleWriter(sink, (err) => { done = true; resolve(err); })!;
-    assert.equal(write(Buffer.alloc(1 << 20, 1)), QUEUED);
+    assert.equal(write(Buffer.alloc(1 << 20, 1), 1 << 20), HELD);
   });
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(done, false, 'held while the reader is there');
@@ -77,15 +77,30 @@ test('a held write whose reader goes away reports EPIPE (and only then)', async 
   assert.equal(err?.syscall, 'write');
 });
 
-test('a write to a pipe whose reader is gone: a negative errno at once, nothing held', async (t) => {
+test('a write to a pipe whose reader is gone: nothing written at once, nothing held', async (t) => {
   const child = spawn('sh', ['-c', 'exec 0<&-; sleep 30'], { stdio: ['pipe', 'ignore', 'ignore'] });
   t.after(() => child.kill());
   const sink = child.stdin as Writable;
   sink.on('error', () => {});
   await new Promise((r) => setTimeout(r, 200)); // the shell has closed its stdin: the pipe has no reader
   const write = handleWriter(sink, () => assert.fail('nothing was held'))!;
-  assert.equal(write(Buffer.from('x')), -32); // EPIPE
+  assert.equal(write(Buffer.from('x'), 1), 0); // EPIPE: the stream's own write reports it
   assert.equal(queuedBytes(sink), 0);
+});
+
+test('part of a buffer; a destroyed stream: nothing written', async () => {
+  const { sink, report } = slowHashingReader(0);
+  const buf = Buffer.from('0123456789');
+  const write = handleWriter(sink, () => {})!;
+  assert.equal(write(buf, 3), 3);
+  assert.equal(write(buf, 3), 3, 'the same view again');
+  assert.equal(write(buf, 5), 5);
+  sink.end();
+  assert.equal(await report, `11 ${createHash('sha256').update('01201201234').digest('hex')}`);
+  const { sink: gone } = slowHashingReader(0);
+  const writeGone = handleWriter(gone, () => assert.fail('nothing was held'))!;
+  gone.destroy();
+  assert.equal(writeGone(buf, 10), 0);
 });
 
 test('where process.binding is refused (permission model, or gone): no handle writer', () => {
