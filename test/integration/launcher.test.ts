@@ -154,15 +154,21 @@ test('a damaged code cache of the PAC code (dist/pac.cache) is rejected and repl
   };
   const cacheFile = join(dir, 'dist', 'pac.cache');
   assert.ok(existsSync(cacheFile), 'the build made the PAC code\'s cache');
-  const data = Buffer.from(readFileSync(cacheFile));
-  for (let i = 200; i < data.length; i += 997) data[i]! ^= 0x55;
-  writeFileSync(cacheFile, data);
+  const data = damage(cacheFile);
   await explain();
   assert.ok(!readFileSync(cacheFile).equals(data), 'the damaged cache was kept');
   const replaced = readFileSync(cacheFile);
   await explain();
   assert.ok(readFileSync(cacheFile).equals(replaced), 'the replacement was rejected in turn (made under other V8 flags?)');
 });
+
+/** Flips a byte in every 997 from offset 200 on, in place; returns the damaged bytes. */
+function damage(file: string): Buffer {
+  const data = Buffer.from(readFileSync(file));
+  for (let i = 200; i < data.length; i += 997) data[i]! ^= 0x55;
+  writeFileSync(file, data);
+  return data;
+}
 
 /** Skip reason for a private mount and network namespace (root and unshare). */
 const namespaceSkip = () => (process.getuid?.() !== 0 ? 'needs root for private mount and network namespaces' : requireBinary('unshare'));
@@ -183,9 +189,7 @@ test('a damaged code cache of a vendored file (tldts, WPAD\'s public suffix list
   const cacheFile = join(dir, 'dist', 'vendor', 'tldts.cache');
   await explain();
   assert.ok(existsSync(cacheFile), 'the first WPAD run made tldts\'s cache');
-  const data = Buffer.from(readFileSync(cacheFile));
-  for (let i = 200; i < data.length; i += 997) data[i]! ^= 0x55;
-  writeFileSync(cacheFile, data);
+  const data = damage(cacheFile);
   await explain();
   assert.ok(!readFileSync(cacheFile).equals(data), 'the damaged cache was kept');
   await explain();

@@ -16,18 +16,13 @@ import { join } from 'node:path';
 import { timeSession, withArgs, type Command } from '../measure.js';
 import { startResponder } from '../responders.js';
 import { fmt, median, ratios, type BenchContext, type BenchSection, type SectionResult } from '../section.js';
+import { benchPacScript } from './pac.js';
 
-const script = (port: number) => `function FindProxyForURL(url, host) {
-  if (isPlainHostName(host) || dnsDomainIs(host, ".intranet.example") || shExpMatch(host, "10.*")) return "DIRECT";
-  if (url.substring(0, 6) == "https:") return "PROXY 127.0.0.1:${port}; DIRECT";
-  return "DIRECT";
-}
-`;
 
 async function run(ctx: BenchContext): Promise<SectionResult> {
   const runs = ctx.quick ? 5 : 30;
   const responder = await startResponder('http');
-  const text = script(responder.port);
+  const text = benchPacScript(responder.port);
   const pacFile = join(ctx.tmp, 'bench-cache.pac');
   writeFileSync(pacFile, text);
   const requests: Record<string, number> = { uncached: 0, cached: 0 };

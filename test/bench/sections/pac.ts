@@ -14,7 +14,8 @@ import { fmt, median, ratios, type BenchContext, type BenchSection, type Section
 
 export const PAC_TARGET_MS = 35;
 
-const script = (port: number) => `function FindProxyForURL(url, host) {
+/** A typical corporate PAC script naming the proxy on `port` (the pac-cache section uses it too). */
+export const benchPacScript = (port: number) => `function FindProxyForURL(url, host) {
   if (isPlainHostName(host) || dnsDomainIs(host, ".intranet.example") || shExpMatch(host, "10.*")) return "DIRECT";
   if (url.substring(0, 6) == "https:") return "PROXY 127.0.0.1:${port}; DIRECT";
   return "DIRECT";
@@ -25,7 +26,7 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
   const runs = ctx.quick ? 5 : 30;
   const responder = await startResponder('http');
   const pacFile = join(ctx.tmp, 'bench.pac');
-  writeFileSync(pacFile, script(responder.port));
+  writeFileSync(pacFile, benchPacScript(responder.port));
   const cmds: Record<string, [Command, boolean]> = {
     'connect -x http://': [withArgs(ctx.connect, ['-x', `http://127.0.0.1:${responder.port}`, 'target.example', '22']), true],
     'connect -x pac+file://': [withArgs(ctx.connect, ['-x', `pac+file://${pacFile}`, 'target.example', '22']), true],
