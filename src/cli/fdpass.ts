@@ -19,6 +19,7 @@
  */
 import { fstatSync, readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { ConnectError } from '../errors.js';
 import { logger } from '../log.js';
 import type { CliConfig, ProxyServer } from '../config/types.js';
@@ -45,6 +46,8 @@ export function prepareFdPass(config: CliConfig): FdSender {
     const handle = plainHandle(tunnel);
     if (!handle || handle.constructor?.name !== 'TCP') throw new ConnectError('FDPASS', '-F: the route did not end in a plain TCP socket');
     if (tunnel.readableLength > 0) throw new ConnectError('FDPASS', `-F: ${tunnel.readableLength} bytes past the proxy's reply were read and would be lost`);
+    // As ssh's own socket would be: ssh turns TCP_NODELAY on itself for interactive sessions.
+    (tunnel as Partial<Socket>).setNoDelay?.(false);
     await send(handle);
     log('socket passed to ssh');
   };
