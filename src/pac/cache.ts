@@ -19,7 +19,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { MAX_PAC_BYTES } from './fetch.js';
+import { MAX_PAC_BYTES } from './fetched.js';
 import { decodeEntry, encodeEntry, entryFileName, MAX_PAC_CACHE_S, MAX_STALE_IF_ERROR_S, type CacheEntry } from './cache-entry.js';
 
 /** Where the cache is and how long a script may be kept (src/config/pac-cache.ts builds it). */

@@ -22,7 +22,8 @@ import { ConnectError, describeError } from '../errors.js';
 import { logger } from '../log.js';
 import { lifetimeFrom, MAX_WPAD_NONE_S, networkKey, standing, urlKey, wpadKey, type CacheEntry } from './cache-entry.js';
 import { readEntry, removeEntry, writeEntry, type PacCacheConfig } from './cache.js';
-import { fetchPac, type FetchedPac, type FetchOptions } from './fetch.js';
+import { fetchPac } from './fetch.js';
+import type { FetchedPac, FetchOptions } from './fetched.js';
 import { describePac, type PacLocation } from './source.js';
 import { discoverWpad, wpadContext, type WpadOptions, type WpadResult } from './wpad.js';
 

@@ -2,7 +2,7 @@
  * PAC files over HTTP(S): a GET made directly (our own socket under
  * node:http, so no agent and no proxy environment applies), https verified
  * as https proxies are (src/transport/trust.ts; --insecure skips it). At
- * most three redirects, never from https to http. Bounds: see fetch.ts.
+ * most three redirects, never from https to http. Bounds: see fetched.ts.
  */
 import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { connect as connectTcp, isIP } from 'node:net';
@@ -11,7 +11,7 @@ import { ConnectError } from '../errors.js';
 import { trustedContext } from '../transport/trust.js';
 import { whenAborted } from '../transport/deadline.js';
 import { decodePac } from './decode.js';
-import { asPacError, MAX_PAC_BYTES, tooBig, type FetchedPac, type FetchOptions } from './fetch.js';
+import { asPacError, MAX_PAC_BYTES, tooBig, type FetchedPac, type FetchOptions } from './fetched.js';
 import type { PacLocation } from './source.js';
 
 const MAX_REDIRECTS = 3;

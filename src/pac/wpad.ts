@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { ConnectError } from '../errors.js';
 import { lazyPackage } from '../lazy-package.js';
-import { fetchPac, type FetchedPac, type FetchOptions } from './fetch.js';
+import { fetchPac } from './fetch.js';
+import type { FetchedPac, FetchOptions } from './fetched.js';
 import type { PacLocation } from './source.js';
 
 type Tldts = typeof import('tldts');
