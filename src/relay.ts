@@ -17,7 +17,7 @@ import { writeSync } from 'node:fs';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { ConnectError, describeError } from './errors.js';
 import { hex, logger } from './log.js';
-import { handleWriter, HELD } from './transport/handle-write.js';
+import { handleWriter, HELD, type HandleWrite } from './transport/handle-write.js';
 import { canUseUserBuffer, plainHandle, useUserBuffer, type OnRead } from './transport/user-buffer.js';
 import { setV8Flags } from './v8-flags.js';
 
@@ -225,23 +225,17 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
 }
 
 /**
- * Writes buf[0, length) to the sink past node:stream: returns the bytes the
- * kernel took at once (`length`: all of them), 0 when it took none or
- * failed or the sink is closed (the stream then writes the chunk and
- * reports any error), or HELD (then `afterHeld` follows).
- */
-type DirectWrite = (buf: Buffer, length: number) => number;
-
-/**
  * A write through the stream costs a write request, async-hooks bookkeeping
  * and a nextTick per chunk, per 64 KiB in bulk and per keystroke in an
  * interactive session. When the sink is a plain TCP or pipe socket with
  * nothing queued, writing to its handle (or, without that binding, write(2)
  * on its fd) puts the bytes in the same order into the same kernel buffer
- * without that machinery. Undefined when the sink is anything else (TLS, a
- * TTY, a file, a platform without fds).
+ * without that machinery. The writer returns what a HandleWrite does (the
+ * fd fallback never holds: 0 when write(2) took nothing, the stream then
+ * writes the chunk). Undefined when the sink is anything else (TLS, a TTY,
+ * a file, a platform without fds).
  */
-function directWriter(sink: Writable, afterHeld: (err: NodeJS.ErrnoException | undefined) => void): DirectWrite | undefined {
+function directWriter(sink: Writable, afterHeld: (err: NodeJS.ErrnoException | undefined) => void): HandleWrite | undefined {
   const write = handleWriter(sink, afterHeld);
   if (write !== undefined) return write;
   const fd = plainHandle(sink)?.fd;
