@@ -18,17 +18,17 @@ launch().run(process.argv, exit);
 function launch() {
   const fs = require('node:fs');
   const path = require('node:path');
-  const vm = require('node:vm');
-  const dir = path.join(__dirname, '..', 'dist');
-  const file = path.join(dir, 'cli.cjs');
+  // path.resolve, not join: Node's module loader has compiled it already.
+  const dir = path.resolve(__dirname, '..', 'dist');
+  const file = path.resolve(dir, 'cli.cjs');
   const mode = process.env.CONNECT_CODE_CACHE;
   const source = fs.readFileSync(file, 'utf8');
   const id = source.startsWith('//build ') ? source.slice(0, source.indexOf('\n') + 1) : '';
-  const cacheFile = path.join(dir, cacheName(id.slice(id.lastIndexOf(' ') + 1, -1)));
+  const cacheFile = path.resolve(dir, cacheName(id.slice(id.lastIndexOf(' ') + 1, -1)));
   const cachedData = id && mode !== 'off' ? readCache(fs, cacheFile, id) : undefined;
   // The bundle's value as a script is its module function (scripts/build.mjs
   // writes the wrapper into the file): no wrapped copy of the source is made here.
-  const script = new vm.Script(source, { filename: file, cachedData });
+  const script = compileScript(source, file, cachedData);
   if (id && mode !== 'off' && (mode === 'write' || !cachedData || script.cachedDataRejected)) {
     // Not after the run changed V8's flags (src/v8-flags.ts): plain starts would reject that cache.
     process.once('exit', () => { if (!globalThis[Symbol.for('connect.v8-flags-changed')]) saveCache(script, cacheFile, id); });
@@ -36,8 +36,51 @@ function launch() {
   const module = { exports: {}, filename: file, id: file, loaded: false };
   // The bundle requires node builtins only, so this file's own require()
   // serves (createRequire would load node:module for nothing).
-  script.runInThisContext()(module.exports, require, module, file, dir);
+  script.run()(module.exports, require, module, file, dir);
   return module.exports;
+}
+
+/**
+ * new vm.Script(source, { filename, cachedData }), as { run(),
+ * cachedDataRejected, createCachedData() }. Where it can, this goes to the
+ * binding node:vm wraps (its ContextifyScript, with the arguments node:vm
+ * passes), which spares loading node:vm at every start (test/bench/NOTES.md).
+ * Internals change between majors: only on the majors this was tried on
+ * (20 to 24: the same eight constructor arguments and five of runInContext),
+ * and only when process.binding gives it (not under Node's permission model);
+ * otherwise node:vm. This file is the only one that names this binding.
+ */
+function compileScript(source, filename, cachedData) {
+  const binding = contextify();
+  if (!binding) {
+    const script = new (require('node:vm').Script)(source, { filename, cachedData });
+    script.run = () => script.runInThisContext();
+    return script;
+  }
+  // code, filename, line and column offset, cachedData, produceCachedData,
+  // parsing context (this one), the id of the host options for import()
+  // (the bundle has none; without node:vm's own id an import() would fail,
+  // as it does with node:vm's default).
+  const script = new binding.ContextifyScript(source, filename, 0, 0, cachedData, false, undefined, Symbol('connect'));
+  // this context, no timeout, errors decorated, no SIGINT break, no break on the first line
+  script.run = () => script.runInContext(null, -1, true, false, false);
+  return script;
+}
+
+function contextify() {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 20 || major > 24 || typeof process.binding !== 'function') return undefined;
+  const quiet = process.noDeprecation;
+  try {
+    process.noDeprecation = true; // process.binding is deprecated (DEP0111): a warning would reach ssh's stderr
+    const binding = process.binding('contextify');
+    const proto = binding?.ContextifyScript?.prototype;
+    return typeof proto?.runInContext === 'function' && typeof proto.createCachedData === 'function' ? binding : undefined;
+  } catch {
+    return undefined; // refused (permission model)
+  } finally {
+    process.noDeprecation = quiet;
+  }
 }
 
 /**
@@ -50,21 +93,31 @@ function launch() {
 function readCache(fs, cacheFile, id) {
   try {
     const head = id.length + 17; // <id line><16 hex digits>\n
+    const at = (8 - (head % 8)) % 8;
+    const sum = checksummer();
     const fd = fs.openSync(cacheFile, 'r');
     try {
-      const size = fs.fstatSync(fd).size;
-      const at = (8 - (head % 8)) % 8;
-      const sum = checksummer(at + size);
-      const data = Buffer.from(sum.memory, at, size);
-      for (let done = 0, n; done < size; done += n) if ((n = fs.readSync(fd, data, done, size - done, done)) === 0) return undefined;
-      if (size <= head || data.toString('latin1', 0, id.length) !== id || data[head - 1] !== 0x0a) return undefined;
-      return data.toString('latin1', id.length, head - 1) === sum(at + head, at + size) ? data.subarray(head) : undefined;
+      // Up to the end of the file, growing the memory when it is full: no
+      // fstat (Node builds a Stats object for it, costlier than a read).
+      let size = 0;
+      for (let n = -1; n !== 0; size += n) {
+        const room = sum.reserve(at + size + 1) - at - size;
+        n = fs.readSync(fd, new Uint8Array(sum.memory(), at + size, room), 0, room, null);
+      }
+      const data = new Uint8Array(sum.memory(), at, size);
+      if (size <= head || latin1(data, 0, id.length) !== id || data[head - 1] !== 0x0a) return undefined;
+      return latin1(data, id.length, head - 1) === sum(at + head, at + size) ? data.subarray(head) : undefined;
     } finally {
       fs.closeSync(fd);
     }
   } catch {
     return undefined;
   }
+}
+
+/** bytes[start, end) as a string, a byte a character (the header is ASCII). */
+function latin1(bytes, start, end) {
+  return String.fromCharCode.apply(null, bytes.subarray(start, end));
 }
 
 /**
@@ -79,8 +132,10 @@ function readCache(fs, cacheFile, id) {
  * builds), costs several times more at every start, and the 32-bit
  * one-lane loop it replaces took three times as long (test/bench/NOTES.md). Without WebAssembly
  * (`--jitless`) it throws, and the cache is not used.
- * checksummer(size) gives a function sum(start, end) over its own memory
- * (`sum.memory`, at least size bytes; zero beyond what is written).
+ * checksummer() gives a function sum(start, end) over its own memory
+ * (`sum.memory()`, a new ArrayBuffer after each growth; `sum.reserve(size)`
+ * makes it hold at least size bytes, zero beyond what is written). Its
+ * bytes below are this module, assembled:
  *
  *   (module (memory (export "m") 4)
  *     (func (export "h") (param $at i32) (param $end i32) (result i64)
@@ -99,13 +154,28 @@ function readCache(fs, cacheFile, id) {
  *       (local.set $a (i64.mul (i64.xor (local.get $a) (local.get $d)) (i64.const 0x100000001b3)))
  *       (local.get $a)))
  */
-function checksummer(size) {
-  const wasm = 'AGFzbQEAAAABBwFgAn9/AX4DAgEABQMBAAQHCQIBaAAAAW0CAArOAQHLAQEEfkKlxoihyJyn+UsgASAAa62FIQJCpMaIocicp/lLIQNCp8aIocicp/lLIQRCpsaIocicp/lLIQUCQCAAIAFPDQADQCACIAApAwCFQrODgICAIH4hAiADIAApAwiFQrODgICAIH4hAyAEIAApAxCFQrODgICAIH4hBCAFIAApAxiFQrODgICAIH4hBSAAQSBqIgAgAUkNAAsLIAIgA4VCs4OAgIAgfiECIAIgBIVCs4OAgIAgfiECIAIgBYVCs4OAgIAgfiECIAIL';
-  const { h, m } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64'))).exports;
-  const pages = Math.ceil((size + 32) / 65536) - m.buffer.byteLength / 65536; // the last round reads up to 31 bytes past the end
-  if (pages > 0) m.grow(pages);
+function checksummer() {
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7e, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
+    0x00, 0x04, 0x07, 0x09, 0x02, 0x01, 0x68, 0x00, 0x00, 0x01, 0x6d, 0x02, 0x00, 0x0a, 0xce, 0x01, 0x01, 0xcb, 0x01, 0x01, 0x04, 0x7e, 0x42, 0xa5,
+    0xc6, 0x88, 0xa1, 0xc8, 0x9c, 0xa7, 0xf9, 0x4b, 0x20, 0x01, 0x20, 0x00, 0x6b, 0xad, 0x85, 0x21, 0x02, 0x42, 0xa4, 0xc6, 0x88, 0xa1, 0xc8, 0x9c,
+    0xa7, 0xf9, 0x4b, 0x21, 0x03, 0x42, 0xa7, 0xc6, 0x88, 0xa1, 0xc8, 0x9c, 0xa7, 0xf9, 0x4b, 0x21, 0x04, 0x42, 0xa6, 0xc6, 0x88, 0xa1, 0xc8, 0x9c,
+    0xa7, 0xf9, 0x4b, 0x21, 0x05, 0x02, 0x40, 0x20, 0x00, 0x20, 0x01, 0x4f, 0x0d, 0x00, 0x03, 0x40, 0x20, 0x02, 0x20, 0x00, 0x29, 0x03, 0x00, 0x85,
+    0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, 0x21, 0x02, 0x20, 0x03, 0x20, 0x00, 0x29, 0x03, 0x08, 0x85, 0x42, 0xb3, 0x83, 0x80, 0x80, 0x80,
+    0x20, 0x7e, 0x21, 0x03, 0x20, 0x04, 0x20, 0x00, 0x29, 0x03, 0x10, 0x85, 0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, 0x21, 0x04, 0x20, 0x05,
+    0x20, 0x00, 0x29, 0x03, 0x18, 0x85, 0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, 0x21, 0x05, 0x20, 0x00, 0x41, 0x20, 0x6a, 0x22, 0x00, 0x20,
+    0x01, 0x49, 0x0d, 0x00, 0x0b, 0x0b, 0x20, 0x02, 0x20, 0x03, 0x85, 0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, 0x21, 0x02, 0x20, 0x02, 0x20,
+    0x04, 0x85, 0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, 0x21, 0x02, 0x20, 0x02, 0x20, 0x05, 0x85, 0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20,
+    0x7e, 0x21, 0x02, 0x20, 0x02, 0x0b,
+  ]);
+  const { h, m } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
   const sum = (start, end) => BigInt.asUintN(64, h(start, end)).toString(16).padStart(16, '0');
-  sum.memory = m.buffer;
+  sum.memory = () => m.buffer; // a new ArrayBuffer after each growth
+  sum.reserve = (size) => {
+    const pages = Math.ceil((size + 32) / 65536) - m.buffer.byteLength / 65536; // the last round reads up to 31 bytes past the end
+    if (pages > 0) m.grow(pages);
+    return m.buffer.byteLength - 32;
+  };
   return sum;
 }
 
@@ -131,8 +201,9 @@ function saveCache(script, cacheFile, id) {
   try {
     fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
     const payload = script.createCachedData();
-    const sum = checksummer(payload.length);
-    new Uint8Array(sum.memory).set(payload);
+    const sum = checksummer();
+    sum.reserve(payload.length);
+    new Uint8Array(sum.memory()).set(payload);
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${id}${sum(0, payload.length)}\n`, 'latin1'), payload]));
     fs.renameSync(tmp, cacheFile);
   } catch {

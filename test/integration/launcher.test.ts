@@ -194,3 +194,33 @@ test('a damaged code cache of a vendored file (tldts, WPAD\'s public suffix list
   assert.ok(!readFileSync(cacheFile).equals(data), 'the damaged cache was kept');
   await explain();
 });
+
+/**
+ * Node's modules loaded by the end of a `-V` run, as a preload (`-r`) sees
+ * them at exit; `hide` first removes process.binding, as Node's permission
+ * model or a later Node may.
+ */
+async function modulesOfRun(dir: string, hide: boolean): Promise<string[]> {
+  const preload = join(dir, hide ? 'no-binding.cjs' : 'watch.cjs');
+  writeFileSync(preload, `${hide ? 'process.binding = undefined;\n' : ''}process.on('exit', () => process.stderr.write('modules ' + JSON.stringify(process.moduleLoadList) + '\\n'));\n`);
+  const r = await runProcess(process.execPath, ['-r', preload, join(dir, 'bin', 'connect.cjs'), '-V']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^Version 1\.105 /m);
+  return JSON.parse(/^modules (.*)$/m.exec(r.stderr)![1]!) as string[];
+}
+
+test('the bundle compiles through node:vm\'s binding, not node:vm itself; without process.binding, node:vm does it, and each run\'s cache is accepted', async (t) => {
+  const dir = copyOfInstall(t);
+  const shipped = cache(dir);
+  for (const hide of [false, true]) {
+    const modules = await modulesOfRun(dir, hide);
+    assert.equal(modules.includes('NativeModule vm'), hide, hide ? 'node:vm was not the fallback' : 'node:vm was loaded on this Node');
+    const own = caches(dir).filter((f) => f !== 'cli.cache'); // -r is a node option: a cache of its own
+    assert.equal(own.length, hide ? 2 : 1, caches(dir).join(', '));
+  }
+  const before = caches(dir).map((f) => cache(dir, f));
+  await modulesOfRun(dir, false);
+  await modulesOfRun(dir, true);
+  assert.deepEqual(caches(dir).map((f) => cache(dir, f)), before, 'a cache written by one path was rejected by the next run on it');
+  assert.ok(cache(dir).equals(shipped));
+});
