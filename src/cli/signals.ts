@@ -8,7 +8,6 @@
  * and dies by the signal), so `$?` reads the same: 129 HUP, 130 INT, 143 TERM.
  * A second signal exits at once.
  */
-import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { logger } from '../log.js';
 import { queuedBytes } from '../transport/handle-write.js';
@@ -32,9 +31,12 @@ export interface SignalOptions {
   exit: (code: number) => void;
 }
 
+/** Their numbers, the same on every POSIX system (the XSI list of `kill -s`); not node:os, which would load at every start. */
+const SIGNAL_NUMBERS: Record<HandledSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
 /** 128 + signal number, as a shell reports a process killed by that signal. */
 function exitCodeFor(signal: HandledSignal): number {
-  return 128 + constants.signals[signal];
+  return 128 + SIGNAL_NUMBERS[signal];
 }
 
 /**

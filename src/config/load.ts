@@ -5,8 +5,8 @@
  * pure builders. /etc/services is read only when a service name is looked up.
  */
 import { readFileSync } from 'node:fs';
-import { networkInterfaces, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { passwdEntry } from './passwd.js';
 import type { OptionArgs, ParsedArgs } from './types.js';
 import { buildConfig, preflight, type BuildInputs } from './build.js';
 import type { RcFile } from './env.js';
@@ -21,9 +21,18 @@ function readText(path: string): string | undefined {
   }
 }
 
+/**
+ * The passwd entry of the effective user id (as os.userInfo() looks it up):
+ * from /etc/passwd when it is there, which spares loading node:os at every
+ * start; otherwise the system's lookup (NSS: LDAP, sssd…) through node:os.
+ */
 function account(): { name: string; home: string | undefined } {
+  const uid = process.geteuid?.();
+  const text = uid === undefined ? undefined : readText('/etc/passwd');
+  const entry = text === undefined ? undefined : passwdEntry(text, uid!);
+  if (entry) return entry;
   try {
-    const u = userInfo();
+    const u = process.getBuiltinModule('node:os').userInfo();
     return { name: u.username, home: u.homedir };
   } catch {
     return { name: process.env['USER'] ?? process.env['LOGNAME'] ?? 'unknown', home: process.env['HOME'] };
@@ -39,7 +48,7 @@ function readBuildInputs(env: Record<string, string | undefined> = process.env, 
     if (text !== undefined) rcFiles.push({ path, text });
   }
   // Read only when -D asks for local networks (a getter: the builder stays pure).
-  return { env, rcFiles, loginName: name, home, onFailure, get networkInterfaces() { return networkInterfaces(); } };
+  return { env, rcFiles, loginName: name, home, onFailure, get networkInterfaces() { return process.getBuiltinModule('node:os').networkInterfaces(); } };
 }
 
 /** Service names from /etc/services, read on first use. */
