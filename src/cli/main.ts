@@ -11,7 +11,7 @@ import { enableDebug, logger } from '../log.js';
 import { explanationLines } from '../config/explain.js';
 import { parseArgs, usageText, VERSION } from './args.js';
 import { loadConfig, loadPreflight, systemPortLookup } from '../config/load.js';
-import type { Duplex, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { CliConfig, PasswordSource } from '../config/types.js';
 import { validateTunnel } from '../config/validate.js';
 import { open } from '../open.js';
@@ -71,13 +71,15 @@ async function runStdio(config: CliConfig, exit: Exit): Promise<Outcome> {
   let output: Writable | undefined;
   // On a signal: take in nothing more, flush what already arrived, exit 128+signo.
   installSignalHandlers(() => { tunnel?.unpipe(); tunnel?.pause(); }, { output: () => output ?? process.stdout, exit });
-  const opening = open(config.tunnel);
-  // Set up stdin/stdout while the proxy is answering, not after: the
-  // connect has gone out by the time immediates run. Nothing is read yet.
-  const stdio = nextTurn().then(() => import('./stdio.js')).then((m) => m.openStdio());
-  stdio.catch(() => {}); // awaited below unless opening failed first
+  // Set up stdin/stdout while the proxy is answering, not after: on the
+  // tick after the first connect was started (net.connect makes the
+  // connect(2) call on a tick of its own), or once the tunnel is up, if
+  // no connect came first. Nothing is read yet.
+  let stdio: ReturnType<typeof startStdio> | undefined;
+  const stdioOnce = () => (stdio ??= startStdio());
+  const opening = open({ ...config.tunnel, onConnecting: () => process.nextTick(stdioOnce) });
   tunnel = await opening;
-  const { stdin, stdout } = await stdio;
+  const { stdin, stdout } = await stdioOnce();
   output = stdout;
   await relay(tunnel, stdin, stdout);
   tunnel.destroy();
@@ -94,7 +96,11 @@ async function passToSsh(config: CliConfig): Promise<Outcome> {
   return { code: 0, relayed: true };
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+function startStdio(): Promise<{ stdin: Readable; stdout: Writable }> {
+  const stdio = import('./stdio.js').then((m) => m.openStdio());
+  stdio.catch(() => {}); // awaited in runStdio unless opening failed first
+  return stdio;
+}
 
 /** Password prompting (askpass, `read` on the tty) is loaded only when a proxy asks. */
 function lazyPasswordSource(askpass: string | undefined): PasswordSource {

@@ -6,7 +6,7 @@
  * Files and TTYs keep Node's process.stdin / process.stdout.
  */
 import { fstatSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { ConnectError } from '../errors.js';
 
@@ -22,20 +22,29 @@ function fdStat(fd: number): Stats | undefined {
   }
 }
 
-function isPipeOrSocket(st: Stats | undefined): boolean {
-  return !!st && (st.isFIFO() || st.isSocket());
+/**
+ * fd as a net.Socket when it is a pipe or a socket, else undefined. Node
+ * tells the two itself (libuv's guess of the handle type, which net.Socket
+ * makes anyway): an fstat would cost a Stats object at every start.
+ */
+function socketOn(fd: number, options: SocketConstructorOpts): Socket | undefined {
+  try {
+    return new Socket({ fd, ...options });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_INVALID_FD_TYPE') return undefined; // a tty, a file, /dev/null…
+    throw err;
+  }
 }
 
 export function openStdin(): Readable {
-  if (!isPipeOrSocket(fdStat(0))) return process.stdin;
   // manualStart: nothing is read before the relay (or a watcher) asks.
-  const options = { fd: 0, readable: true, writable: false, allowHalfOpen: true, manualStart: true };
-  return new Socket(options);
+  return socketOn(0, { readable: true, writable: false, allowHalfOpen: true, manualStart: true } as SocketConstructorOpts) ?? process.stdin;
 }
 
 function openStdout(): Writable {
+  const socket = socketOn(1, { readable: false, writable: true });
+  if (socket) return socket;
   const st = fdStat(1);
-  if (isPipeOrSocket(st)) return new Socket({ fd: 1, readable: false, writable: true });
   if (st && wasClosed(1, st)) {
     // Every byte would vanish into /dev/null: fail as a write to a closed fd would.
     throw new ConnectError('RELAY', 'output (stdout) failed: stdout was closed when connect started (EBADF)');

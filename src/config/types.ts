@@ -109,6 +109,8 @@ export interface TunnelConfig {
   getPassword?: PasswordSource;
   /** Non-fatal problems met while connecting (an expired cached PAC script used after a failed fetch); the CLI prints them on stderr. */
   onWarning?: (message: string) => void;
+  /** Called as each TCP connection is started (the connect or the name lookup has gone out); the CLI sets up stdin/stdout meanwhile. */
+  onConnecting?: () => void;
 }
 
 export interface ListenConfig {

@@ -16,10 +16,12 @@ export interface DirectOptions {
   dnsServer?: string | undefined;
   /** Handshakes over these sockets read exactly (TunnelConfig.readExactly). */
   readExactly?: boolean | undefined;
+  /** TunnelConfig.onConnecting. */
+  onConnecting?: (() => void) | undefined;
 }
 
 export function directDialer(options: DirectOptions = {}): Dialer {
-  const { keepAliveMs, dnsServer, readExactly } = options;
+  const { keepAliveMs, dnsServer, readExactly, onConnecting } = options;
   return {
     label: 'direct',
     attempts: 1,
@@ -27,7 +29,7 @@ export function directDialer(options: DirectOptions = {}): Dialer {
       const what = 'kind' in target ? describeProxy(target as Endpoint & { kind: string }) : `target ${formatEndpoint(target)}`;
       log('connecting directly to %s', what);
       const host = dnsServer ? await resolveOrFail(dnsServer, target.host, signal) : target.host;
-      const socket = await connectTcp({ host, port: target.port }, { signal, keepAliveMs, what });
+      const socket = await connectTcp({ host, port: target.port }, { signal, keepAliveMs, what, onConnecting });
       log('connected to %s', what);
       if (readExactly) readHandshakesExactly(socket);
       return socket;

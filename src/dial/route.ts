@@ -36,10 +36,10 @@ export function candidateDialer(candidate: Candidate, forward: HopForward): Dial
 }
 
 export function routeDialer(config: TunnelConfig): Dialer {
-  const { keepAliveMs, dnsServer, readExactly } = config;
+  const { keepAliveMs, dnsServer, readExactly, onConnecting } = config;
   // Proxies' names go to the system resolver; -R's DNS server resolves targets.
-  const toProxies = directDialer({ keepAliveMs, readExactly });
-  const toTarget = dnsServer ? directDialer({ keepAliveMs, dnsServer, readExactly }) : toProxies;
+  const toProxies = directDialer({ keepAliveMs, readExactly, onConnecting });
+  const toTarget = dnsServer ? directDialer({ keepAliveMs, dnsServer, readExactly, onConnecting }) : toProxies;
   const proxyOptions: ProxyOptions = { dnsServer, getPassword: config.getPassword };
   if (config.pac) return bypassDialer(config.direct, toTarget, lazyPacDialer(config));
   let route: Dialer | undefined;

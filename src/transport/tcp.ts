@@ -10,6 +10,8 @@ export interface TcpOptions {
   keepAliveMs?: number;
   /** Names the far side (with its address) in errors, e.g. "SOCKS5 proxy p:1080". */
   what: string;
+  /** Called once the connect (or the lookup of a name) has been started. */
+  onConnecting?: (() => void) | undefined;
 }
 
 export function connectTcp(to: Endpoint, opts: TcpOptions): Promise<Socket> {
@@ -29,6 +31,7 @@ export function connectTcp(to: Endpoint, opts: TcpOptions): Promise<Socket> {
       resolve(socket);
     });
     stopWatching = whenAborted(opts.signal, (reason) => fail(reason as Error));
+    opts.onConnecting?.();
   });
 }
 
