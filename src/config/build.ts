@@ -35,6 +35,7 @@ export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
   const keepAliveMs = showingRcProblems(params, inputs, () => keepAlive(args, params, core.warnings));
   const askpass = params.get('SSH_ASKPASS');
   const target = { host: stripBrackets(args.host), port: args.port };
+  let explanation: Explanation | undefined;
   return {
     tunnel: {
       target,
@@ -50,7 +51,10 @@ export function buildConfig(args: ParsedArgs, inputs: BuildInputs): CliConfig {
     ...(args.fdpass && { fdpass: true }),
     ...(askpass !== undefined && { askpass }),
     warnings: core.warnings,
-    explanation: explain(core, target, globalSettings(args, params, core, keepAliveMs)),
+    // Built when asked (-d, --explain): a plain session never reads it.
+    get explanation() {
+      return (explanation ??= explain(core, target, globalSettings(args, params, core, keepAliveMs)));
+    },
   };
 }
 
