@@ -5,7 +5,6 @@
  * pure builders. /etc/services is read only when a service name is looked up.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { passwdEntry } from './passwd.js';
 import type { OptionArgs, ParsedArgs } from './types.js';
 import { buildConfig, preflight, type BuildInputs } from './build.js';
@@ -41,7 +40,8 @@ function account(): { name: string; home: string | undefined } {
 
 function readBuildInputs(env: Record<string, string | undefined> = process.env, onFailure?: (warning: string) => void): BuildInputs {
   const { name, home } = account();
-  const paths = ['/etc/connectrc', ...(home ? [join(home, '.connectrc')] : [])];
+  // Joined by hand: path.join's first call compiles it (and normalize) at every start.
+  const paths = ['/etc/connectrc', ...(home ? [`${home.endsWith('/') ? home.slice(0, -1) : home}/.connectrc`] : [])];
   const rcFiles: RcFile[] = [];
   for (const path of paths) {
     const text = readText(path);
