@@ -112,3 +112,18 @@ test('bad input: a malformed URL or resolve option is a ConnectError, not a cras
   assert.throws(() => toTunnelConfig({ proxy: 'ftp://x', host: 'h', port: 1 }), (e: unknown) => e instanceof ConnectError && e.code === 'CONFIG');
   assert.throws(() => toTunnelConfig({ host: 'h', port: 1, resolve: 'sideways' }), (e: unknown) => e instanceof ConnectError && /resolve/.test(e.message));
 });
+
+test('onConnecting: called as each TCP connection starts (a dead candidate, then the live one)', async () => {
+  const { freePort } = await import('../helpers/ports.js');
+  const dead = await freePort();
+  const config = toTunnelConfig({ proxy: `socks5h://127.0.0.1:${dead},${proxyUrl}`, host: '127.0.0.1', port: sshd.port });
+  const seen: string[] = [];
+  let calls = 0;
+  config.onConnecting = () => { calls++; seen.push(`start ${calls}`); process.nextTick(() => seen.push(`tick ${calls}`)); };
+  const tunnel = await openTunnel(config);
+  try {
+    assert.deepEqual(seen, ['start 1', 'tick 1', 'start 2', 'tick 2']);
+  } finally {
+    tunnel.destroy();
+  }
+});

@@ -44,3 +44,20 @@ test('stdout on /dev/null (write-only, as a shell opens it) is a working output'
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
 });
+
+test('stdin and stdout on files (not pipes or sockets): Node\'s own streams carry the session', async (t) => {
+  const { tempDir } = await import('../helpers/process.js');
+  const { readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const dir = tempDir('output');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(`${dir}/in`, 'from a file\n');
+  const peer = await startFakeProxy('socks5', { script: socks5Script({ method: 0, banner: BODY }) });
+  try {
+    const r = await runProcess('sh', ['-c', `exec "$@" <"${dir}/in" >"${dir}/out"`, 'sh', process.execPath, CLI, '-S', `127.0.0.1:${peer.port}`, 'host', '22']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(`${dir}/out`).equals(BODY), 'the banner did not reach the file');
+    assert.match((await peer.connection(0)).received.toString('latin1'), /from a file\n$/);
+  } finally {
+    await peer.close();
+  }
+});
