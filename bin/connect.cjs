@@ -45,10 +45,12 @@ function launch() {
  * cachedDataRejected, createCachedData() }. Where it can, this goes to the
  * binding node:vm wraps (its ContextifyScript, with the arguments node:vm
  * passes), which spares loading node:vm at every start (test/bench/NOTES.md).
- * Internals change between majors: only on the majors this was tried on
- * (20 to 24: the same eight constructor arguments and five of runInContext),
- * and only when process.binding gives it (not under Node's permission model);
- * otherwise node:vm. This file is the only one that names this binding.
+ * Internals change between releases, and a wrong argument here aborts the
+ * process (a native CHECK, not an exception): only on the releases this was
+ * tried on (Node 20 from 20.20, 22 and 24: the same eight constructor
+ * arguments and five of runInContext), and only when process.binding gives
+ * it (not under Node's permission model); otherwise node:vm. This file is
+ * the only one that names this binding.
  */
 function compileScript(source, filename, cachedData) {
   const binding = contextify();
@@ -68,8 +70,8 @@ function compileScript(source, filename, cachedData) {
 }
 
 function contextify() {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20 || major > 24 || typeof process.binding !== 'function') return undefined;
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (!(major === 20 ? minor >= 20 : major === 22 || major === 24) || typeof process.binding !== 'function') return undefined;
   const quiet = process.noDeprecation;
   try {
     process.noDeprecation = true; // process.binding is deprecated (DEP0111): a warning would reach ssh's stderr
