@@ -13,7 +13,9 @@
 //   dist/pac.cjs    the PAC code (src/pac/, what cli.cjs does not have already),
 //                   loaded by cli.cjs only when a PAC is used, through a code
 //                   cache of its own (dist/pac.cache, made by the build's PAC session).
-//   dist/quickjs.wasm  the PAC sandbox (QuickJS), read only when a PAC is used.
+//   dist/quickjs.wasm  the PAC sandbox (QuickJS), read only when a PAC is used,
+//                   with QuickJS set up for PAC runs in a custom section (an
+//                   image each run restores: src/pac/image.ts).
 // Startup measurements behind this shape: test/bench/NOTES.md.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -197,13 +199,21 @@ const fromCli = {
     });
   },
 };
+/**
+ * The image in dist/quickjs.wasm (src/pac/image.ts) belongs to one .wasm and
+ * one build of the code that sets QuickJS up and restores it: its build id,
+ * a hash of both, is written into the image and defined in pac.cjs.
+ */
+const QUICKJS_WASM = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
+const IMAGE_SOURCES = ['quickjs', 'setup', 'image', 'sandbox', 'functions'].map((name) => join(root, 'src', 'pac', `${name}.ts`));
+const imageBuildId = [QUICKJS_WASM, ...IMAGE_SOURCES].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex').slice(0, 32);
 await esbuild.build({
   ...common,
   entryPoints: [PAC_ENTRY],
   outfile: join(dist, 'pac.cjs'),
   format: 'cjs',
   supported: { 'dynamic-import': false },
-  define: { 'import.meta': '__import_meta' },
+  define: { 'import.meta': '__import_meta', PAC_IMAGE_BUILD_ID: JSON.stringify(imageBuildId) },
   banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   plugins: [fromCli, vendored],
   external: ['kerberos'],
@@ -279,7 +289,21 @@ await esbuild.build({
 
 // The PAC sandbox's WebAssembly, beside the bundles: src/pac/sandbox.ts reads
 // it from there, and only when a PAC script is used.
-cpSync(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'), join(dist, 'quickjs.wasm'));
+// It carries QuickJS set up for PAC runs, a memory image each run restores
+// (src/pac/image.ts), made by the code tsc compiled above, in a custom section;
+// made before the build's sessions, whose PAC run then makes pac.cache on the
+// path every run takes. Not fatal: without it, runs set QuickJS up afresh.
+{
+  const wasm = readFileSync(QUICKJS_WASM);
+  let shipped = wasm;
+  try {
+    const { makeImage, withImage } = await import(pathToFileURL(join(root, 'build', 'src', 'pac', 'image.js')).href);
+    shipped = withImage(wasm, makeImage(new WebAssembly.Module(wasm), imageBuildId));
+  } catch (err) {
+    process.stderr.write(`build: no QuickJS image: ${err.message}\n`);
+  }
+  writeFileSync(join(dist, 'quickjs.wasm'), shipped);
+}
 
 // Declarations where package.json's "types" looks: dist/types/src/index.d.ts.
 mkdirSync(join(dist, 'types', 'src'), { recursive: true });

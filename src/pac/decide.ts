@@ -42,6 +42,8 @@ export interface PacDecision {
   cache?: string;
   /** Runs of the script (more than one when it looked up names). */
   runs: number;
+  /** How the sandbox set QuickJS up (src/pac/sandbox.ts setUpBy). */
+  sandbox?: string;
 }
 
 export interface PacOptions {
@@ -105,7 +107,7 @@ export async function decideWithScript(fetched: FetchedPac, engine: PacEngine, t
   if (routes.length === 0) {
     throw new ConnectError('PAC', `PAC script ${fetched.from}: FindProxyForURL returned ${JSON.stringify(answer.result.slice(0, 200))}, which names no usable proxy and no DIRECT`, { final: true });
   }
-  return { source: fetched.from, url, host, result: answer.result, routes, skipped, runs: answer.runs, ...(fetched.cache !== undefined && { cache: fetched.cache }) };
+  return { source: fetched.from, url, host, result: answer.result, routes, skipped, runs: answer.runs, sandbox: engine.setUpBy, ...(fetched.cache !== undefined && { cache: fetched.cache }) };
 }
 
 /** Every address of `name` (IPv4 first), [] when it does not resolve; -R's server first when given. */

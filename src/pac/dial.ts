@@ -72,7 +72,7 @@ export async function decide(config: TunnelConfig, signal: AbortSignal | undefin
     ? await decideByWpad(config, opts)
     : await decideByPac(parsePacUrl(pac.source, pac.from, pac.from === '-x' ? 'USAGE' : 'CONFIG'), config.target, opts);
   log('PAC script %s%s', decision.source, decision.cache ? ` from ${decision.cache}` : '');
-  log('FindProxyForURL(%j, %j) returned %j (%d run%s)', decision.url, decision.host, decision.result, decision.runs, decision.runs === 1 ? '' : 's');
+  log('FindProxyForURL(%j, %j) returned %j (%d run%s; QuickJS set up %s)', decision.url, decision.host, decision.result, decision.runs, decision.runs === 1 ? '' : 's', decision.sandbox ?? 'elsewhere');
   if (decision.skipped.length > 0) log('skipped entries it could not read: %s', decision.skipped.map((e) => JSON.stringify(e)).join(', '));
   log('routes for %s: %s', formatEndpoint(config.target), decision.routes.map(formatRoute).join('; '));
   return decision;

@@ -70,6 +70,16 @@ export interface QuickJsHost {
   call(ctx: number, id: number, argc: number, argv: number): number;
 }
 
+export interface QuickJsOptions {
+  /**
+   * false: leave the module's constructors alone, for a memory image
+   * (src/pac/image.ts) that is copied over the memory next and has run them.
+   */
+  constructors?: boolean;
+  /** The clock QuickJS reads (ms since the epoch; Date.now by default): the image maker fixes it. */
+  clock?: () => number;
+}
+
 /** Thrown by the imports Emscripten uses for abort(), assert() and exit(). */
 export class QuickJsAbort extends Error {}
 
@@ -84,6 +94,8 @@ export class QuickJs {
   private readonly decoder = new TextDecoder();
   /** Set by the caller before QuickJS runs: the functions above dispatch to it. */
   host: QuickJsHost | undefined;
+  /** How often QuickJS asked for the time zone or a local time (the image maker wants none). */
+  localTimeReads = 0;
 
   /**
    * Instantiates the compiled module over `memory` (whose maximum is the
@@ -91,15 +103,15 @@ export class QuickJs {
    * compiled already, and WebAssembly.instantiate() would only add a turn
    * of the event loop.
    */
-  static instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): QuickJs {
-    const self = new QuickJs(memory);
+  static instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory, options: QuickJsOptions = {}): QuickJs {
+    const self = new QuickJs(memory, options.clock ?? Date.now);
     const instance = new WebAssembly.Instance(module, { a: self.imports() });
     self.bind(instance.exports);
-    self.raw.__wasm_call_ctors();
+    if (options.constructors !== false) self.raw.__wasm_call_ctors();
     return self;
   }
 
-  private constructor(memory: WebAssembly.Memory) {
+  private constructor(memory: WebAssembly.Memory, private readonly clock: () => number) {
     this.memory = memory;
     this.view = new Uint8Array(memory.buffer);
     this.raw = {} as Raw;
@@ -253,7 +265,7 @@ export class QuickJs {
       k: (requested: number) => this.growHeap(requested >>> 0), // emscripten_resize_heap
       m: (time: bigint, tm: number) => this.localtime(time, tm), // _localtime_js
       n: (timezone: number, daylight: number, stdName: number, dstName: number) => this.tzset(timezone, daylight, stdName, dstName), // _tzset_js
-      p: () => Date.now(), // emscripten_date_now
+      p: () => this.clock(), // emscripten_date_now
       s: (ctx: number, _this: number, argc: number, argv: number, id: number) => host().call(ctx, id, argc, argv), // qts_host_call_function
       i: () => (host().interrupt() ? 1 : 0), // qts_host_interrupt_handler
       h: () => 0, // qts_host_load_module_source: no module loader is enabled
@@ -284,6 +296,7 @@ export class QuickJs {
 
   /** struct tm for `time` in local time, as Emscripten's glue fills it. */
   private localtime(time: bigint, tm: number): void {
+    this.localTimeReads++;
     const seconds = time < -9007199254740992n || time > 9007199254740992n ? NaN : Number(time);
     const d = new Date(seconds * 1000);
     const m = this.i32();
@@ -305,6 +318,7 @@ export class QuickJs {
 
   /** timezone, daylight and the two zone names, as Emscripten's glue sets them. */
   private tzset(timezone: number, daylight: number, stdName: number, dstName: number): void {
+    this.localTimeReads++;
     const year = new Date().getFullYear();
     const winter = new Date(year, 0, 1).getTimezoneOffset();
     const summer = new Date(year, 6, 1).getTimezoneOffset();

@@ -8,8 +8,8 @@
  * QuickJS is driven through our own small FFI (src/pac/quickjs.ts).
  *
  * Limits, each because another does not suffice (SECURITY.md):
- * - the WebAssembly memory has a hard maximum (MEMORY_PAGES): QuickJS's own
- *   memory limit is advisory, the cap is not;
+ * - the WebAssembly memory has a hard maximum (MEMORY_PAGES in
+ *   src/pac/setup.ts): QuickJS's own memory limit is advisory, the cap is not;
  * - QuickJS's memory limit and stack limit turn most excess into a clean
  *   InternalError first;
  * - the interrupt handler ends the script at the deadline, but QuickJS asks
@@ -23,19 +23,23 @@
 import { Script } from 'node:vm';
 import { ConnectError } from '../errors.js';
 import { PAC_FUNCTION_NAMES, type PacFunction, type PacValue } from './functions.js';
+import { imageOf, openImage, type QuickJsImage } from './image.js';
 import { QuickJs } from './quickjs.js';
+import { freeFresh, newMemory, setUpFresh, type FreshSetUp, type SetUp } from './setup.js';
 import { compileQuickJs } from './wasm.js';
 
-/** 64 KiB pages: 16 MiB is what the module needs to start, 48 MiB the most it may ever hold. */
-const INITIAL_PAGES = 256;
-const MEMORY_PAGES = 768;
-/** QuickJS's own limits, below the cap so that they usually speak first. */
-const HEAP_LIMIT = 24 << 20;
-const STACK_LIMIT = 256 << 10;
 /** Longest answer taken from a script. */
 const MAX_RESULT = 64 << 10;
 /** Arguments a PAC function is given at most (the standard ones take up to 7). */
 const MAX_ARGS = 8;
+
+/**
+ * The build id the image in dist/quickjs.wasm must carry (src/pac/image.ts):
+ * scripts/build.mjs defines it in the bundle it makes; under tsc (build/,
+ * the tests) there is none, and no image is used unless one is given.
+ */
+declare const PAC_IMAGE_BUILD_ID: string | undefined;
+const BUILT_IMAGE_ID = typeof PAC_IMAGE_BUILD_ID === 'string' ? PAC_IMAGE_BUILD_ID : undefined;
 
 export interface PacCall {
   url: string;
@@ -49,28 +53,55 @@ export interface PacEngine {
    * Throws ConnectError('PAC') with one line on any failure.
    */
   run(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, timeoutMs: number): string;
+  /** Whether its runs start from a memory image (src/pac/image.ts) rather than a fresh set-up. */
+  readonly fromImage: boolean;
+  /** How QuickJS is set up for a run, for -d: from the image, or afresh and why. */
+  readonly setUpBy: string;
+}
+
+export interface PacEngineOptions {
+  /** The memory image to restore and the build id it must carry, instead of the module's own; null: none. */
+  image?: { bytes: Uint8Array; buildId: string } | null;
 }
 
 type Outcome = { value: string } | { error: string };
 
-export async function loadPacEngine(): Promise<PacEngine> {
-  const compiled = await compileQuickJs();
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MEMORY_PAGES });
-  return new Engine(QuickJs.instantiate(compiled, memory));
+export async function loadPacEngine(options: PacEngineOptions = {}): Promise<PacEngine> {
+  const module = await compileQuickJs();
+  const given = options.image !== undefined ? options.image : builtImage(module);
+  // A missing, stale or damaged image: the fresh set-up, silently (-d says why).
+  const image = given ? openImage(given.bytes, given.buildId) : 'no image';
+  return typeof image === 'string' ? new Engine(module, undefined, `afresh (${image})`) : new Engine(module, image, 'from its image');
+}
+
+function builtImage(module: WebAssembly.Module): PacEngineOptions['image'] {
+  const bytes = BUILT_IMAGE_ID === undefined ? undefined : imageOf(module);
+  return bytes && { bytes, buildId: BUILT_IMAGE_ID! };
 }
 
 class Engine implements PacEngine {
   /** Set once the instance cannot be trusted (watchdog, host fault): every later run fails. */
   private broken: string | undefined;
   /**
-   * Frees the last run's context and runtime. Called when the next run
+   * Frees the last fresh run's context and runtime. Called when the next run
    * starts, not when this one ends: most sessions run the script once and
    * exit, and freeing (QuickJS's collector and finalisers, compiled on first
-   * use) would be work for nothing (test/bench/NOTES.md).
+   * use) would be work for nothing (test/bench/NOTES.md). A run from the
+   * image frees nothing: its instance is dropped whole.
    */
   private freeLast: (() => void) | undefined;
+  /** The instance fresh set-ups use, one after another. */
+  private instance: QuickJs | undefined;
+  /** The first run's set-up, made at load time. */
+  private ready: SetUp | string | undefined;
 
-  constructor(private readonly qjs: QuickJs) {}
+  constructor(private readonly module: WebAssembly.Module, private readonly image: QuickJsImage | undefined, readonly setUpBy: string) {
+    this.ready = this.setUp();
+  }
+
+  get fromImage(): boolean {
+    return this.image !== undefined;
+  }
 
   run(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, timeoutMs: number): string {
     const fail = (why: string): never => {
@@ -89,22 +120,21 @@ class Engine implements PacEngine {
     return (outcome as { value: string }).value;
   }
 
-  private evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): Outcome {
-    const q = this.qjs.raw;
+  /** A context for the next run: the image restored into a new instance, or a fresh set-up on the one instance. */
+  private setUp(): SetUp | string {
+    if (this.image) return this.image.restore(this.module);
     this.freeLast?.();
     this.freeLast = undefined;
-    const rt = q.QTS_NewRuntime();
-    if (rt === 0) return { error: 'ran out of memory' };
-    q.QTS_RuntimeSetMemoryLimit(rt, HEAP_LIMIT);
-    q.QTS_RuntimeSetMaxStackSize(rt, STACK_LIMIT);
-    q.QTS_RuntimeEnableInterruptHandler(rt);
-    const ctx = q.QTS_NewContext(rt, 0);
-    if (ctx === 0) {
-      q.QTS_FreeRuntime(rt);
-      return { error: 'ran out of memory' };
-    }
+    this.instance ??= QuickJs.instantiate(this.module, newMemory());
+    return setUpFresh(this.instance);
+  }
+
+  private evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): Outcome {
+    const s = this.ready ?? this.setUp();
+    this.ready = undefined;
+    if (typeof s === 'string') return { error: s };
     // No finally: after a host-side fault the instance is left alone (freeing may abort).
-    const guest = new Guest(this.qjs, ctx, deadline);
+    const guest = new Guest(s, deadline);
     let outcome: Outcome;
     try {
       outcome = guest.evaluate(source, name, call, functions);
@@ -112,11 +142,12 @@ class Engine implements PacEngine {
       if (!(err instanceof OutOfMemory)) throw err;
       outcome = { error: 'ran out of memory' };
     }
-    this.freeLast = () => {
-      guest.dispose();
-      q.QTS_FreeContext(ctx);
-      q.QTS_FreeRuntime(rt);
-    };
+    if ('values' in s) {
+      this.freeLast = () => {
+        guest.dispose();
+        freeFresh(s as FreshSetUp);
+      };
+    }
     return outcome;
   }
 }
@@ -127,14 +158,19 @@ class OutOfMemory extends Error {}
 /** One run's context: the values it made (all freed before the context), the host calls it answers. */
 class Guest {
   private readonly values: number[] = [];
+  private readonly qjs: QuickJs;
   private readonly q: QuickJs['raw'];
+  private readonly ctx: number;
   /** A JSValue* holding JS_EXCEPTION: a host function returns a copy to let a pending exception through. */
-  private exception = 0;
+  private readonly exception: number;
   private functions: Record<string, PacFunction> = {};
 
-  constructor(private readonly qjs: QuickJs, private readonly ctx: number, private readonly deadline: number) {
-    this.q = qjs.raw;
-    qjs.host = {
+  constructor(s: SetUp, private readonly deadline: number) {
+    this.qjs = s.qjs;
+    this.q = s.qjs.raw;
+    this.ctx = s.ctx;
+    this.exception = s.exception;
+    this.qjs.host = {
       interrupt: () => Date.now() > deadline,
       call: (_ctx, id, argc, argv) => this.callHost(id, argc, argv),
     };
@@ -142,10 +178,6 @@ class Guest {
 
   evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>): Outcome {
     this.functions = functions;
-    this.exception = this.keep(this.q.QTS_Throw(this.ctx, this.q.QTS_GetUndefined()));
-    this.q.QTS_FreeValuePointer(this.ctx, this.q.QTS_ResolveException(this.ctx, this.exception));
-    const installed = this.installFunctions();
-    if (installed) return installed;
     const loaded = this.keep(this.qjs.evalScript(this.ctx, source, name));
     const error = this.errorOf(loaded);
     if (error) return { error };
@@ -174,22 +206,6 @@ class Guest {
   private errorOf(result: number): string | undefined {
     const error = this.q.QTS_ResolveException(this.ctx, result);
     return error === 0 ? undefined : describeGuestError(this.qjs, this.ctx, this.keep(error), this.deadline);
-  }
-
-  /**
-   * Each PAC function is a host function on the global object; its
-   * arguments are turned into strings in the guest (so a hostile toString
-   * runs there, under the same limits) before the host sees them.
-   */
-  private installFunctions(): Outcome | undefined {
-    const global = this.keep(this.q.QTS_GetGlobalObject(this.ctx));
-    for (const [i, name] of PAC_FUNCTION_NAMES.entries()) {
-      const fn = this.keep(this.qjs.newFunction(this.ctx, name, i + 1));
-      const error = this.errorOf(fn);
-      if (error) return { error };
-      this.q.QTS_SetProp(this.ctx, global, this.string(name), fn);
-    }
-    return undefined;
   }
 
   private callHost(id: number, argc: number, argv: number): number {
