@@ -358,7 +358,14 @@ async function makeCodeCache() {
     // A PAC session (after the others: it changes V8's flags, so it writes
     // no cli.cache) makes dist/pac.cache, under the flags every PAC run has.
     const pac = join(dist, 'build-session.pac');
-    writeFileSync(pac, `function FindProxyForURL(url, host) { return isPlainHostName(host) ? "DIRECT" : "PROXY 127.0.0.1:${http.port}"; }`);
+    // A typical corporate script (the standard functions most scripts call, a
+    // failover list), so that pac.cache holds what a usual PAC run runs.
+    writeFileSync(pac, `function FindProxyForURL(url, host) {
+  if (isPlainHostName(host) || dnsDomainIs(host, ".intranet.example") || localHostOrDomainIs(host, "intranet")) return "DIRECT";
+  if (shExpMatch(host, "10.*") || isInNet("192.0.2.1", "10.0.0.0", "255.0.0.0") || dnsDomainLevels(host) > 5) return "DIRECT";
+  if (url.substring(0, 6) == "https:") return "PROXY 127.0.0.1:${http.port}; DIRECT";
+  return "DIRECT";
+}`);
     try {
       await run(['-x', `pac+file://${pac}`, 'target.example', '22']);
     } finally {
