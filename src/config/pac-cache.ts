@@ -67,6 +67,20 @@ export function pacCacheFor(o: OptionArgs, params: ParamLookup, inputs: CacheHom
   return choice;
 }
 
+/**
+ * Where images of evaluated scripts are kept (src/pac/script-image.ts): the
+ * PAC cache's directory, also for pac+file (whose script itself is not
+ * cached); none when the cache is off or its setting is bad (pac+file does
+ * not depend on it, so a bad one is no error there).
+ */
+export function pacImagesDir(o: OptionArgs, params: ParamLookup, inputs: CacheHomeInputs): string | undefined {
+  try {
+    return pacCacheChoice(o, params, inputs).cache?.dir;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The choice, if a PAC source asked for it while building this configuration. */
 export function pacCacheUsed(params: ParamLookup): PacCacheChoice | undefined {
   return chosen.get(params);

@@ -82,6 +82,8 @@ export interface PacConfig {
   insecure?: boolean;
   /** Keep fetched scripts (pac+http(s), WPAD) on disk this long (--pac-cache); unset: fetch every time. */
   cache?: PacCacheConfig;
+  /** Keep images of evaluated scripts in this directory (src/pac/script-image.ts; the PAC cache's, also for pac+file); unset: none. */
+  images?: string;
 }
 
 /** Everything needed to open one tunnel: the library API's option shape. */

@@ -8,7 +8,7 @@ import { ConnectError, type ErrorCode } from '../errors.js';
 import { chooseAuto } from './auto.js';
 import type { NetworkInterfacesLike } from './direct.js';
 import type { ParamLookup } from './env.js';
-import { pacCacheFor } from './pac-cache.js';
+import { pacCacheFor, pacImagesDir } from './pac-cache.js';
 import type { ExplainedCandidate, ExplainedHop } from './explain.js';
 import { evaluateCondition } from './roaming.js';
 import { makeProxyServer } from './server.js';
@@ -138,13 +138,16 @@ function pacCore(o: OptionArgs, hops: HopText[], inputs: UrlInputs, params: Para
 /** A PAC source with what its entries cannot say (users, passwords, SOCKS5 methods) per kind. */
 function pacConfig(source: string, from: string, o: OptionArgs, inputs: UrlInputs, params: ParamLookup): PacConfig {
   const settings = (kind: Kind) => settingsFor(kind, o, inputs.loginName, params).settings;
-  const cache = /^pac\+file:/i.test(source.trim()) ? undefined : pacCacheFor(o, params, inputs).cache;
+  const file = /^pac\+file:/i.test(source.trim());
+  const cache = file ? undefined : pacCacheFor(o, params, inputs).cache;
+  const images = file ? pacImagesDir(o, params, inputs) : cache?.dir;
   return {
     source,
     from,
     servers: { socks5: settings('socks5'), socks4: settings('socks4'), http: settings('http') },
     ...(o.insecure && { insecure: true }),
     ...(cache && { cache }),
+    ...(images && { images }),
   };
 }
 

@@ -17,6 +17,7 @@ import { fetchPac } from './fetch.js';
 import type { FetchedPac } from './fetched.js';
 import { parsePacResult, type PacRoute } from './result.js';
 import { askPac } from './run.js';
+import { userScriptImages } from './script-image.js';
 import type { PacEngine } from './sandbox.js';
 import { compileQuickJs } from './wasm.js';
 import { describePac, type PacLocation } from './source.js';
@@ -59,6 +60,8 @@ export interface PacOptions {
   cache?: PacCacheConfig;
   /** Gets non-fatal problems (an expired cached script standing in for a failed fetch). */
   warn?: (message: string) => void;
+  /** Where images of evaluated scripts are kept (src/pac/script-image.ts); unset: none. */
+  images?: string;
 }
 
 export function pacQuery(target: Endpoint): { url: string; host: string } {
@@ -73,13 +76,19 @@ export async function decideByPac(location: PacLocation, target: Endpoint, opts:
   // The engine compiles before the script is read (in the CLI, before the
   // PAC code even loads: scripts/build.mjs).
   compileQuickJs().catch(() => {});
-  const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
-  engine.catch(() => {});
+  const engine = loadEngine(opts);
   const fetchOpts = { timeoutMs: within(PAC_FETCH_MS), insecure: opts.insecure, signal: opts.signal };
   const fetched = opts.cache ? await cachedPac(location, fetchOpts, { cache: opts.cache, warn: opts.warn }) : await fetchPac(location, fetchOpts);
   const left = opts.timeoutMs === undefined ? PAC_RUN_MS : Math.min(PAC_RUN_MS, opts.timeoutMs - (Date.now() - started));
   if (left <= 0) throw new ConnectError('TIMEOUT', `timed out fetching the PAC file ${describePac(location)}`);
   return decideWithScript(fetched, await engine, target, { ...opts, timeoutMs: left });
+}
+
+/** The sandbox, keeping images of evaluated scripts where `opts.images` says (src/pac/script-image.ts). */
+export function loadEngine(opts: PacOptions): Promise<PacEngine> {
+  const engine = import('./sandbox.js').then((m) => m.loadPacEngine({ scripts: opts.images === undefined ? undefined : userScriptImages(opts.images) }));
+  engine.catch(() => {});
+  return engine;
 }
 
 /** The script is in hand (a file, a fetch, WPAD): ask it about `target`. */

@@ -13,7 +13,7 @@ import type { ExplainedPac } from '../config/explain.js';
 import type { Candidate, PacConfig, ProxyServer, TunnelConfig } from '../config/types.js';
 import { routeDialer } from '../dial/route.js';
 import type { Dialer } from '../dial/types.js';
-import { decideByPac, decideWithScript, type PacDecision, type PacOptions } from './decide.js';
+import { decideByPac, decideWithScript, loadEngine, type PacDecision, type PacOptions } from './decide.js';
 import { formatRoute, type PacRoute } from './result.js';
 import { parsePacUrl } from './source.js';
 import { compileQuickJs } from './wasm.js';
@@ -66,6 +66,7 @@ export async function decide(config: TunnelConfig, signal: AbortSignal | undefin
     ...(config.dnsServer && { dnsServer: config.dnsServer }),
     alert: (message: string) => log('alert(): %s', message.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 500)),
     ...(pac.cache && { cache: pac.cache }),
+    ...(pac.images && { images: pac.images }),
     ...(config.onWarning && { warn: config.onWarning }),
   };
   const decision = pac.source === 'wpad'
@@ -80,8 +81,7 @@ export async function decide(config: TunnelConfig, signal: AbortSignal | undefin
 
 async function decideByWpad(config: TunnelConfig, opts: PacOptions): Promise<PacDecision> {
   compileQuickJs().catch(() => {});
-  const engine = import('./sandbox.js').then((m) => m.loadPacEngine());
-  engine.catch(() => {});
+  const engine = loadEngine(opts);
   const wpadOpts = { signal: opts.signal, onTry: (url: string, outcome: string) => log('WPAD %s: %s', url, outcome) };
   const wpad = opts.cache
     ? await (await import('./cached.js')).cachedWpad(wpadOpts, { cache: opts.cache, warn: opts.warn })

@@ -33,15 +33,16 @@
  *
  * Layout (little-endian): magic "QJSIMG01"; checksum of all after it (u64);
  * build id (32 bytes, ASCII, NUL-padded); memory pages; rt, ctx, exception;
- * the seed's address; the number of chunks, then each chunk's address and
- * length; then the chunks' bytes.
+ * the seed's address (zeros there); the number of chunks; the label's
+ * length; each chunk's address and length; the label (empty in the build's
+ * image; a script's, src/pac/script-image.ts); then the chunks' bytes.
  */
 import { QuickJs } from './quickjs.js';
 import { applyLimits, MEMORY_PAGES, newMemory, setUpFresh, type SetUp } from './setup.js';
 
 const MAGIC = 'QJSIMG01';
-const HEAD = 72;
-/** The custom section of dist/quickjs.wasm that holds the image. */
+const HEAD = 76;
+/** The custom section of dist/quickjs.wasm that holds the build's image. */
 export const IMAGE_SECTION = 'connect.pac-image';
 const BUILD_ID_BYTES = 32;
 /** Memory is compared and copied in blocks of this size (all-zero blocks are left out). */
@@ -51,19 +52,33 @@ const BLOCK = 4096;
 export interface QuickJsImage {
   /** A fresh instance of `module` holding the image, its seed renewed and its limits applied again. */
   restore(module: WebAssembly.Module): SetUp;
+  /**
+   * What an instance restored from this image holds now, as an image of its
+   * own carrying `label` (src/pac/script-image.ts: after a script's
+   * evaluation). `memory` is a copy of the instance's memory.
+   */
+  capture(memory: Uint8Array, label: Uint8Array): Uint8Array;
+  /** The random seed an instance restored from this image holds now (a change: Math.random was used). */
+  seedOf(qjs: QuickJs): bigint;
 }
 
-/** The image at `bytes` when it is whole and belongs to `buildId`; otherwise why not. */
-export function openImage(bytes: Uint8Array, buildId: string): QuickJsImage | string {
+/**
+ * The image at `bytes` when it is whole, belongs to `buildId` and carries
+ * `label` (none for the build's image); otherwise why not.
+ */
+export function openImage(bytes: Uint8Array, buildId: string, label: Uint8Array = new Uint8Array(0)): QuickJsImage | string {
   if (bytes.length < HEAD || latin1(bytes, 0, 8) !== MAGIC) return 'not an image';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getBigUint64(8, true) !== checksum(bytes.subarray(16))) return 'a damaged image';
   if (latin1(bytes, 16, 16 + BUILD_ID_BYTES).replace(/\0+$/, '') !== buildId) return 'an image of another build';
-  const [pages, rt, ctx, exception, seedAt, count] = [48, 52, 56, 60, 64, 68].map((at) => view.getUint32(at, true)) as [number, number, number, number, number, number];
+  const [pages, rt, ctx, exception, seedAt, count, labelLength] = [48, 52, 56, 60, 64, 68, 72].map((at) => view.getUint32(at, true)) as [number, number, number, number, number, number, number];
   const size = pages * 65536;
   if (pages === 0 || pages > MEMORY_PAGES || seedAt + 8 > size) return 'an image out of bounds';
+  const labelAt = HEAD + count * 8;
+  if (labelAt + labelLength > bytes.length) return 'an image out of bounds';
+  if (!Buffer.from(label).equals(bytes.subarray(labelAt, labelAt + labelLength))) return 'an image of another script';
   const chunks: [at: number, from: number, length: number][] = [];
-  let from = HEAD + count * 8;
+  let from = labelAt + labelLength;
   for (let i = 0; i < count; i++) {
     const at = view.getUint32(HEAD + i * 8, true);
     const length = view.getUint32(HEAD + i * 8 + 4, true);
@@ -72,6 +87,7 @@ export function openImage(bytes: Uint8Array, buildId: string): QuickJsImage | st
     from += length;
   }
   if (from !== bytes.length) return 'an image out of bounds';
+  const set: Omit<SetUp, 'qjs'> = { rt, ctx, exception };
   return {
     restore(module) {
       const memory = newMemory(pages);
@@ -80,8 +96,10 @@ export function openImage(bytes: Uint8Array, buildId: string): QuickJsImage | st
       for (const [at, start, length] of chunks) heap.set(bytes.subarray(start, start + length), at);
       writeSeed(heap, seedAt);
       applyLimits(qjs, rt);
-      return { qjs, rt, ctx, exception };
+      return { qjs, ...set };
     },
+    capture: (memory, label) => encode(memory, set, seedAt, buildId, label),
+    seedOf: (qjs) => new DataView(qjs.heap().buffer).getBigUint64(seedAt, true),
   };
 }
 
@@ -141,8 +159,7 @@ export function makeImage(module: WebAssembly.Module, buildId: string): Uint8Arr
     throw new Error('two QuickJS set-ups differ in their pointers or size');
   }
   const seedAt = findSeed(a.memory, b.memory, [BigInt(clocks[0]) * 1000n, BigInt(clocks[1]) * 1000n]);
-  a.memory.fill(0, seedAt, seedAt + 8);
-  return encode(a.memory, a.s, seedAt, buildId);
+  return encode(a.memory, a.s, seedAt, buildId, new Uint8Array(0));
 }
 
 /** Where the two memories differ: exactly the aligned 8 bytes holding each clock's seed (µs since the epoch). */
@@ -162,20 +179,23 @@ function findSeed(a: Uint8Array, b: Uint8Array, seeds: [bigint, bigint]): number
   return at;
 }
 
-function encode(memory: Uint8Array, s: SetUp, seedAt: number, buildId: string): Uint8Array {
+function encode(memory: Uint8Array, s: Omit<SetUp, 'qjs'>, seedAt: number, buildId: string, label: Uint8Array): Uint8Array {
+  const words = new Uint32Array(memory.buffer, memory.byteOffset, memory.byteLength >>> 2);
   const chunks: [number, number][] = [];
   for (let at = 0; at < memory.length; at += BLOCK) {
-    if (!memory.subarray(at, at + BLOCK).some((x) => x !== 0)) continue;
+    if (!nonZero(words, at >>> 2, (at + BLOCK) >>> 2)) continue;
     const last = chunks[chunks.length - 1];
     if (last && last[0] + last[1] === at) last[1] += BLOCK;
     else chunks.push([at, BLOCK]);
   }
-  const dataAt = HEAD + chunks.length * 8;
+  const labelAt = HEAD + chunks.length * 8;
+  const dataAt = labelAt + label.length;
   const out = new Uint8Array(dataAt + chunks.reduce((n, [, length]) => n + length, 0));
   const view = new DataView(out.buffer);
   out.set(Buffer.from(MAGIC, 'latin1'), 0);
   out.set(Buffer.from(buildId, 'latin1'), 16);
-  [memory.length / 65536, s.rt, s.ctx, s.exception, seedAt, chunks.length].forEach((v, i) => view.setUint32(48 + i * 4, v, true));
+  [memory.length / 65536, s.rt, s.ctx, s.exception, seedAt, chunks.length, label.length].forEach((v, i) => view.setUint32(48 + i * 4, v, true));
+  out.set(label, labelAt);
   let from = dataAt;
   chunks.forEach(([at, length], i) => {
     view.setUint32(HEAD + i * 8, at, true);
@@ -183,8 +203,25 @@ function encode(memory: Uint8Array, s: SetUp, seedAt: number, buildId: string): 
     out.set(memory.subarray(at, at + length), from);
     from += length;
   });
+  // The seed an image holds is never used (restore writes a fresh one): keep none.
+  out.fill(0, ...seedRange(chunks, dataAt, seedAt));
   view.setBigUint64(8, checksum(out.subarray(16)), true);
   return out;
+}
+
+function nonZero(words: Uint32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (words[i] !== 0) return true;
+  return false;
+}
+
+/** Where the seed's 8 bytes are in the encoded chunks (an empty range when in none). */
+function seedRange(chunks: [number, number][], dataAt: number, seedAt: number): [number, number] {
+  let from = dataAt;
+  for (const [at, length] of chunks) {
+    if (seedAt >= at && seedAt + 8 <= at + length) return [from + seedAt - at, from + seedAt - at + 8];
+    from += length;
+  }
+  return [0, 0];
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

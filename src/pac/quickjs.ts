@@ -94,8 +94,9 @@ export class QuickJs {
   private readonly decoder = new TextDecoder();
   /** Set by the caller before QuickJS runs: the functions above dispatch to it. */
   host: QuickJsHost | undefined;
-  /** How often QuickJS asked for the time zone or a local time (the image maker wants none). */
+  /** How often QuickJS asked for the time zone or a local time, and for the clock (images want none). */
   localTimeReads = 0;
+  clockReads = 0;
 
   /**
    * Instantiates the compiled module over `memory` (whose maximum is the
@@ -265,7 +266,7 @@ export class QuickJs {
       k: (requested: number) => this.growHeap(requested >>> 0), // emscripten_resize_heap
       m: (time: bigint, tm: number) => this.localtime(time, tm), // _localtime_js
       n: (timezone: number, daylight: number, stdName: number, dstName: number) => this.tzset(timezone, daylight, stdName, dstName), // _tzset_js
-      p: () => this.clock(), // emscripten_date_now
+      p: () => (this.clockReads++, this.clock()), // emscripten_date_now
       s: (ctx: number, _this: number, argc: number, argv: number, id: number) => host().call(ctx, id, argc, argv), // qts_host_call_function
       i: () => (host().interrupt() ? 1 : 0), // qts_host_interrupt_handler
       h: () => 0, // qts_host_load_module_source: no module loader is enabled

@@ -25,6 +25,7 @@ import { ConnectError } from '../errors.js';
 import { PAC_FUNCTION_NAMES, type PacFunction, type PacValue } from './functions.js';
 import { imageOf, openImage, type QuickJsImage } from './image.js';
 import { QuickJs } from './quickjs.js';
+import { scriptLabel, type ScriptImages } from './script-image.js';
 import { freeFresh, newMemory, setUpFresh, type FreshSetUp, type SetUp } from './setup.js';
 import { compileQuickJs } from './wasm.js';
 
@@ -55,13 +56,15 @@ export interface PacEngine {
   run(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, timeoutMs: number): string;
   /** Whether its runs start from a memory image (src/pac/image.ts) rather than a fresh set-up. */
   readonly fromImage: boolean;
-  /** How QuickJS is set up for a run, for -d: from the image, or afresh and why. */
+  /** How QuickJS was set up for the last run (or will be), for -d: from an image, or afresh and why. */
   readonly setUpBy: string;
 }
 
 export interface PacEngineOptions {
   /** The memory image to restore and the build id it must carry, instead of the module's own; null: none. */
   image?: { bytes: Uint8Array; buildId: string } | null;
+  /** Where images of evaluated scripts are kept (src/pac/script-image.ts); unset: none. */
+  scripts?: ScriptImages | undefined;
 }
 
 type Outcome = { value: string } | { error: string };
@@ -71,12 +74,20 @@ export async function loadPacEngine(options: PacEngineOptions = {}): Promise<Pac
   const given = options.image !== undefined ? options.image : builtImage(module);
   // A missing, stale or damaged image: the fresh set-up, silently (-d says why).
   const image = given ? openImage(given.bytes, given.buildId) : 'no image';
-  return typeof image === 'string' ? new Engine(module, undefined, `afresh (${image})`) : new Engine(module, image, 'from its image');
+  if (typeof image === 'string') return new Engine(module, undefined, `afresh (${image})`);
+  return new Engine(module, { image, buildId: given!.buildId, scripts: options.scripts }, 'from its image');
 }
 
 function builtImage(module: WebAssembly.Module): PacEngineOptions['image'] {
   const bytes = BUILT_IMAGE_ID === undefined ? undefined : imageOf(module);
   return bytes && { bytes, buildId: BUILT_IMAGE_ID! };
+}
+
+/** The build's image, and where images of scripts evaluated over it are kept. */
+interface Images {
+  image: QuickJsImage;
+  buildId: string;
+  scripts: ScriptImages | undefined;
 }
 
 class Engine implements PacEngine {
@@ -86,21 +97,23 @@ class Engine implements PacEngine {
    * Frees the last fresh run's context and runtime. Called when the next run
    * starts, not when this one ends: most sessions run the script once and
    * exit, and freeing (QuickJS's collector and finalisers, compiled on first
-   * use) would be work for nothing (test/bench/NOTES.md). A run from the
+   * use) would be work for nothing (test/bench/NOTES.md). A run from an
    * image frees nothing: its instance is dropped whole.
    */
   private freeLast: (() => void) | undefined;
   /** The instance fresh set-ups use, one after another. */
   private instance: QuickJs | undefined;
-  /** The first run's set-up, made at load time. */
+  /** The first run's set-up, made at load time (not when a script may have an image of its own). */
   private ready: SetUp | string | undefined;
+  /** The script seen last, and its image when one was kept (or why not, or that one was made now). */
+  private script: { source: string; name: string; image: QuickJsImage | string } | undefined;
 
-  constructor(private readonly module: WebAssembly.Module, private readonly image: QuickJsImage | undefined, readonly setUpBy: string) {
-    this.ready = this.setUp();
+  constructor(private readonly module: WebAssembly.Module, private readonly images: Images | undefined, public setUpBy: string) {
+    if (!images?.scripts) this.ready = this.setUp();
   }
 
   get fromImage(): boolean {
-    return this.image !== undefined;
+    return this.images !== undefined;
   }
 
   run(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, timeoutMs: number): string {
@@ -122,7 +135,7 @@ class Engine implements PacEngine {
 
   /** A context for the next run: the image restored into a new instance, or a fresh set-up on the one instance. */
   private setUp(): SetUp | string {
-    if (this.image) return this.image.restore(this.module);
+    if (this.images) return this.images.image.restore(this.module);
     this.freeLast?.();
     this.freeLast = undefined;
     this.instance ??= QuickJs.instantiate(this.module, newMemory());
@@ -130,14 +143,15 @@ class Engine implements PacEngine {
   }
 
   private evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, deadline: number): Outcome {
-    const s = this.ready ?? this.setUp();
+    const evaluated = this.scriptImage(source, name);
+    const s = evaluated ? evaluated.restore(this.module) : this.ready ?? this.setUp();
     this.ready = undefined;
     if (typeof s === 'string') return { error: s };
     // No finally: after a host-side fault the instance is left alone (freeing may abort).
     const guest = new Guest(s, deadline);
     let outcome: Outcome;
     try {
-      outcome = guest.evaluate(source, name, call, functions);
+      outcome = evaluated ? guest.callEntry(call, functions) : guest.evaluate(source, name, call, functions, this.keeper(s, guest));
     } catch (err) {
       if (!(err instanceof OutOfMemory)) throw err;
       outcome = { error: 'ran out of memory' };
@@ -149,6 +163,42 @@ class Engine implements PacEngine {
       };
     }
     return outcome;
+  }
+
+  /** The kept image of this script (read once per script), if any. */
+  private scriptImage(source: string, name: string): QuickJsImage | undefined {
+    const scripts = this.images?.scripts;
+    if (!scripts) return undefined;
+    if (this.script?.source !== source || this.script.name !== name) {
+      const bytes = scripts.read(name);
+      this.script = { source, name, image: bytes ? openImage(bytes, this.images!.buildId, scriptLabel(name, source)) : 'none kept' };
+    }
+    const image = this.script.image;
+    this.setUpBy = typeof image === 'string' ? `from its image (the script's own: ${image})` : 'from the script\'s own image';
+    return typeof image === 'string' ? undefined : image;
+  }
+
+  /**
+   * For a run that evaluates the script over the build's image, with a
+   * place to keep images of scripts: called once the script's top level has
+   * run, keeps an image of the memory if that evaluation depended on the
+   * script's text alone (src/pac/script-image.ts).
+   */
+  private keeper(s: SetUp, guest: Guest): (() => void) | undefined {
+    const images = this.images;
+    const script = this.script;
+    if (!images?.scripts || !script || typeof script.image !== 'string' || script.image === 'made now') return undefined;
+    const { qjs } = s;
+    const clock = qjs.clockReads;
+    const local = qjs.localTimeReads;
+    const seed = images.image.seedOf(qjs);
+    return () => {
+      if (qjs.clockReads !== clock || qjs.localTimeReads !== local || guest.hostCalls !== 0 || images.image.seedOf(qjs) !== seed) return;
+      const memory = qjs.heap().slice();
+      const label = scriptLabel(script.name, script.source);
+      images.scripts!.write(script.name, () => images.image.capture(memory, label));
+      script.image = 'made now';
+    };
   }
 }
 
@@ -164,6 +214,8 @@ class Guest {
   /** A JSValue* holding JS_EXCEPTION: a host function returns a copy to let a pending exception through. */
   private readonly exception: number;
   private functions: Record<string, PacFunction> = {};
+  /** PAC functions the script called so far. */
+  hostCalls = 0;
 
   constructor(s: SetUp, private readonly deadline: number) {
     this.qjs = s.qjs;
@@ -176,12 +228,14 @@ class Guest {
     };
   }
 
-  evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>): Outcome {
+  /** Runs the script's top level, then `evaluated`, then asks the script. */
+  evaluate(source: string, name: string, call: PacCall, functions: Record<string, PacFunction>, evaluated?: () => void): Outcome {
     this.functions = functions;
     const loaded = this.keep(this.qjs.evalScript(this.ctx, source, name));
     const error = this.errorOf(loaded);
     if (error) return { error };
-    return this.callEntry(call);
+    evaluated?.();
+    return this.callEntry(call, functions);
   }
 
   dispose(): void {
@@ -209,6 +263,7 @@ class Guest {
   }
 
   private callHost(id: number, argc: number, argv: number): number {
+    this.hostCalls++;
     const args: string[] = [];
     for (let i = 0; i < Math.min(argc, MAX_ARGS); i++) {
       const text = this.qjs.getString(this.ctx, this.q.QTS_ArgvGetJSValueConstPointer(argv, i));
@@ -228,7 +283,9 @@ class Guest {
     return this.q.QTS_DupValuePointer(this.ctx, constant);
   }
 
-  private callEntry(call: PacCall): Outcome {
+  /** Asks the script (its top level has run, here or before an image was made). */
+  callEntry(call: PacCall, functions: Record<string, PacFunction>): Outcome {
+    this.functions = functions;
     const global = this.keep(this.q.QTS_GetGlobalObject(this.ctx));
     let entry = 0;
     for (const name of ['FindProxyForURLEx', 'FindProxyForURL']) {

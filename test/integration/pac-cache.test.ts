@@ -118,10 +118,12 @@ test('the cache is private: directories 0700, entries 0600, nothing else left be
   const server = await servePac(t);
   fromLine(await explain(xdg, server.url));
   for (const dir of [join(xdg, 'connect'), pacDir(xdg)]) assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
-  const names = readdirSync(pacDir(xdg));
-  assert.equal(names.length, 1, names.join(' '));
-  assert.match(names[0]!, /^url-[0-9a-f]{16}\.pac$/);
-  assert.equal(statSync(join(pacDir(xdg), names[0]!)).mode & 0o777, 0o600);
+  // The entry, and the image of the script evaluated (src/pac/script-image.ts).
+  const names = readdirSync(pacDir(xdg)).sort();
+  assert.equal(names.length, 2, names.join(' '));
+  assert.match(names[0]!, /^image-[0-9a-f]{16}\.qjs$/);
+  assert.match(names[1]!, /^url-[0-9a-f]{16}\.pac$/);
+  for (const name of names) assert.equal(statSync(join(pacDir(xdg), name)).mode & 0o777, 0o600, name);
   assert.equal(readOnlyEntry(xdg, server.key).entry.text, pac('DIRECT'));
 });
 
@@ -256,7 +258,7 @@ test('refused: a symlinked, foreign or shared cache directory; an entry not ours
   assert.equal(server.hits.length, 8, "every refused run fetched");
 });
 
-test('off never writes; pac+file is never cached', async (t) => {
+test('off never writes (no entry, no image); pac+file\'s script is never cached, only the image of it evaluated', async (t) => {
   const server = await servePac(t);
   const xdg = cacheHome(t);
   fromLine(await explain(xdg, server.url, ['--pac-cache', 'off']));
@@ -268,9 +270,12 @@ test('off never writes; pac+file is never cached', async (t) => {
   const dir = tempDir('pac-file');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'p.pac'), pac('DIRECT'));
+  const fileOff = await explain(xdg, `pac+file://${join(dir, 'p.pac')}`, ['--pac-cache', 'off']);
+  assert.equal(fileOff.code, 0, fileOff.stderr);
+  assert.deepEqual(readdirSync(xdg), [], 'nothing was created');
   const file = await explain(xdg, `pac+file://${join(dir, 'p.pac')}`);
   assert.equal(file.code, 0, file.stderr);
-  assert.deepEqual(readdirSync(xdg), [], 'nothing was created');
+  assert.match(readdirSync(pacDir(xdg)).join(' '), /^image-[0-9a-f]{16}\.qjs$/, 'no entry: the script itself is read every time');
 });
 
 test('pac+https fetched with --insecure is never used by a verified run; a verified copy is cached on its own', async (t) => {

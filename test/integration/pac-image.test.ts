@@ -2,15 +2,18 @@
 // it may hold (the module keeps no state outside memory but its stack
 // pointer), what it must not (Math.random's seed, the time zone), and a
 // missing, stale or damaged image falling back to the fresh set-up, in the
-// sandbox and in a session of the built CLI.
+// sandbox and in a session of the built CLI. Then images of evaluated
+// scripts (src/pac/script-image.ts): made only when the script's top level
+// depended on its text alone, kept by the user under the PAC cache's rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { IMAGE_SECTION, imageOf, makeImage, openImage, withImage } from '../../src/pac/image.js';
 import { askPac, type PacQuestion } from '../../src/pac/run.js';
 import { loadPacEngine, type PacEngine } from '../../src/pac/sandbox.js';
+import type { ScriptImages } from '../../src/pac/script-image.js';
 import { compileQuickJs } from '../../src/pac/wasm.js';
 import { REPO_ROOT, runProcess } from '../helpers/run.js';
 import { tempDir } from '../helpers/process.js';
@@ -134,7 +137,7 @@ test('the image travels in a custom section of the module, which compiles as bef
   assert.deepEqual(WebAssembly.Module.imports(carrying), WebAssembly.Module.imports(module));
 });
 
-test('the built CLI restores the build\'s image; a missing, stale or damaged one in dist/quickjs.wasm falls back silently', async (t) => {
+test('the built CLI restores the build\'s image, then the script\'s own; a missing, stale or damaged build image falls back silently', async (t) => {
   const dir = tempDir('pac-image');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
@@ -142,28 +145,154 @@ test('the built CLI restores the build\'s image; a missing, stale or damaged one
   const target = await bannerServer('SSH-2.0-image\r\n', { t, then: 'close' });
   const pac = join(dir, 'direct.pac');
   writeFileSync(pac, 'function FindProxyForURL(url, host) { return "DIRECT"; }\n');
-  const session = async (expected: string) => {
-    const r = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '-d', '-x', `pac+file://${pac}`, '127.0.0.1', String(target.port)]);
+  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+  /** A session's -d line on the set-up; and a session without -d says nothing on stderr. */
+  const setUp = async () => {
+    const r = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '-d', '-x', `pac+file://${pac}`, '127.0.0.1', String(target.port)], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.toString(), 'SSH-2.0-image\r\n');
-    assert.ok(r.stderr.includes(`QuickJS set up ${expected})`), r.stderr);
-    const quiet = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '-x', `pac+file://${pac}`, '127.0.0.1', String(target.port)]);
-    assert.equal(quiet.code, 0, quiet.stderr);
-    assert.equal(quiet.stderr, '', 'the fallback is silent');
+    return /QuickJS set up (.*)\)$/m.exec(r.stderr)?.[1];
+  };
+  const quiet = async () => {
+    const r = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '-x', `pac+file://${pac}`, '127.0.0.1', String(target.port)], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'the fallback is silent');
   };
   const wasmFile = join(dir, 'dist', 'quickjs.wasm');
   const shipped = readFileSync(wasmFile);
   const built = imageOf(new WebAssembly.Module(shipped));
   assert.ok(built, 'the build put an image into dist/quickjs.wasm');
-  await session('from its image');
+  assert.equal(await setUp(), 'from its image (the script\'s own: none kept)');
+  assert.equal(await setUp(), 'from the script\'s own image');
+  writeFileSync(pac, 'function FindProxyForURL(url, host) { return "DIRECT" + ""; }\n');
+  assert.equal(await setUp(), 'from its image (the script\'s own: an image of another script)');
+  assert.equal(await setUp(), 'from the script\'s own image');
   const original = readFileSync(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
   assert.ok(shipped.subarray(0, original.length).equals(original), 'dist/quickjs.wasm is the package\'s module with the image after it');
   writeFileSync(wasmFile, original);
-  await session('afresh (no image)');
+  assert.equal(await setUp(), 'afresh (no image)');
+  await quiet();
   writeFileSync(wasmFile, withImage(original, makeImage(module, 'another-build')));
-  await session('afresh (an image of another build)');
+  assert.equal(await setUp(), 'afresh (an image of another build)');
+  await quiet();
   const damaged = Buffer.from(shipped);
   damaged[shipped.length - 1]! ^= 0x01;
   writeFileSync(wasmFile, damaged);
-  await session('afresh (a damaged image)');
+  assert.equal(await setUp(), 'afresh (a damaged image)');
+  await quiet();
+});
+
+// ------------------------------------------------------- images of scripts
+
+/** A store in memory (the user's writes at exit: src/pac/script-image.ts). */
+function memoryStore(): ScriptImages & { files: Map<string, Uint8Array> } {
+  const files = new Map<string, Uint8Array>();
+  return { files, read: (name) => files.get(name), write: (name, make) => void files.set(name, make()) };
+}
+
+const withStore = (scripts: ScriptImages) => loadPacEngine({ image: { bytes: image, buildId: ID }, scripts });
+
+test('a script whose top level depends on its text alone is kept as an image, and later engines run from it alike', async () => {
+  const store = memoryStore();
+  const body = 'var direct = ["intranet.example"]; function FindProxyForURL(url, host) { return (dnsDomainIs(host, direct[0]) || isInNet(dnsResolve(host), "10.0.0.0", "255.0.0.0")) ? "DIRECT" : "PROXY p:1"; }';
+  const q = (over: Partial<PacQuestion> = {}): PacQuestion => ({ ...question(''), source: body, lookup: async (n) => (n === 'target.example' ? ['10.1.2.3'] : []), ...over });
+  const first = await withStore(store);
+  assert.deepEqual(await askPac(first, q()), { result: 'DIRECT', runs: 2 });
+  assert.equal(first.setUpBy, "from its image (the script's own: made now)");
+  assert.deepEqual([...store.files.keys()], ['test.pac']);
+  const second = await withStore(store);
+  assert.deepEqual(await askPac(second, q()), { result: 'DIRECT', runs: 2 });
+  assert.equal(second.setUpBy, "from the script's own image");
+  assert.deepEqual(await askPac(await withStore(store), q({ lookup: async () => ['192.0.2.1'] })), { result: 'PROXY p:1', runs: 2 });
+  // Another text under the same name: not that image; a new one replaces it.
+  const old = store.files.get('test.pac');
+  const other = await withStore(store);
+  await askPac(other, q({ source: body.replace('PROXY p:1', 'PROXY p:2') }));
+  assert.equal(other.setUpBy, "from its image (the script's own: made now)");
+  assert.notEqual(store.files.get('test.pac'), old, 'the image of the old text was not used, and was replaced');
+  const again = await withStore(store);
+  const changed = () => q({ source: body.replace('PROXY p:1', 'PROXY p:2'), lookup: async () => [] });
+  assert.deepEqual(await askPac(again, changed()), await askPac(await loadPacEngine({ image: null }), changed()));
+  assert.equal(again.setUpBy, "from the script's own image");
+});
+
+test('no image of a script whose top level read the clock, the time zone or Math.random, called a PAC function, or threw', async () => {
+  const tops = ['var t = Date.now();', 'var d = new Date();', 'var d = new Date(2026, 0, 1);', 'var s = new Date(0).toString();', 'var r = Math.random();',
+    'var me = myIpAddress();', 'var plain = isPlainHostName("x");', 'alert("loaded");', 'throw new Error("top");'];
+  for (const top of tops) {
+    const store = memoryStore();
+    const engine = await withStore(store);
+    await askPac(engine, { ...question(''), source: `${top} function FindProxyForURL(url, host) { return "DIRECT"; }`, myAddresses: async () => ['192.0.2.7'] }).catch(() => {});
+    assert.equal(store.files.size, 0, top);
+  }
+  const store = memoryStore();
+  await askPac(await withStore(store), { ...question(''), source: 'var d = Date.UTC(2026, 0, 1), j = JSON.parse("[1]"); function FindProxyForURL(url, host) { return "DIRECT " + new Date().getTime() + Math.random(); }' });
+  assert.equal(store.files.size, 1, 'pure top level (the clock and Math.random read only inside FindProxyForURL)');
+});
+
+test('a script\'s image gives fresh Math.random values and the process\'s time zone at every run; a damaged one is refused', async () => {
+  const store = memoryStore();
+  const source = 'function FindProxyForURL(url, host) { var d = new Date(Date.UTC(2026, 6, 1, 12, 30)); return [Math.random(), d.getHours(), timeRange(8)].join(","); }';
+  const now = new Date(Date.UTC(2026, 6, 1, 12, 30));
+  const ask = async () => (await askPac(await withStore(store), { ...question(''), source, now: () => now })).result;
+  await ask();
+  assert.equal(store.files.size, 1);
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = 'America/New_York';
+    const [a, b] = [await ask(), await ask()];
+    assert.notEqual(a.split(',')[0], b.split(',')[0], 'Math.random repeated');
+    assert.deepEqual(a.split(',').slice(1), ['8', 'true']);
+    process.env.TZ = 'UTC';
+    assert.deepEqual((await ask()).split(',').slice(1), ['12', 'false']);
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+  const kept = store.files.get('test.pac')!;
+  kept[kept.length - 1]! ^= 0x01;
+  const engine = await withStore(store);
+  assert.match((await askPac(engine, { ...question(''), source, now: () => now })).result, /^0\.\d+,12,false$/);
+  assert.equal(engine.setUpBy, "from its image (the script's own: a damaged image)");
+});
+
+test('the user\'s images: private files in private directories, read only when ours, private and real files', { skip: process.getuid?.() !== 0 ? 'changing owners needs root' : undefined }, async (t) => {
+  const dir = tempDir('pac-image-user');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const target = await bannerServer('SSH-2.0-image\r\n', { t, then: 'close' });
+  const pac = join(dir, 'p.pac');
+  writeFileSync(pac, 'function FindProxyForURL(url, host) { return "DIRECT"; }\n');
+  const xdg = join(dir, 'cache');
+  const setUp = async () => {
+    const r = await runProcess(process.execPath, [join(REPO_ROOT, 'bin', 'connect.cjs'), '-d', '-x', `pac+file://${pac}`, '127.0.0.1', String(target.port)], { env: { XDG_CACHE_HOME: xdg } });
+    assert.equal(r.code, 0, r.stderr);
+    return /QuickJS set up (.*)\)$/m.exec(r.stderr)?.[1];
+  };
+  const none = "from its image (the script's own: none kept)";
+  assert.equal(await setUp(), none);
+  const pacDir = join(xdg, 'connect', 'pac');
+  for (const d of [join(xdg, 'connect'), pacDir]) assert.equal(statSync(d).mode & 0o777, 0o700, d);
+  const [name] = readdirSync(pacDir);
+  assert.match(name!, /^image-[0-9a-f]{16}\.qjs$/);
+  const file = join(pacDir, name!);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(await setUp(), "from the script's own image");
+  chmodSync(file, 0o644);
+  assert.equal(await setUp(), none, 'a file others may read is refused');
+  // The refused one was replaced by a private one.
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  chownSync(file, 65534, 65534);
+  assert.equal(await setUp(), none, 'a file not ours is refused');
+  const kept = readFileSync(file);
+  rmSync(file);
+  writeFileSync(join(dir, 'planted.qjs'), kept, { mode: 0o600 });
+  symlinkSync(join(dir, 'planted.qjs'), file);
+  assert.equal(await setUp(), none, 'a symlink is refused');
+  assert.ok(readFileSync(join(dir, 'planted.qjs')).equals(kept), 'nothing written through the symlink');
+  assert.equal(lstatSync(file).isSymbolicLink(), false, 'the link itself was replaced');
+  chmodSync(pacDir, 0o777);
+  const before = statSync(file);
+  assert.equal(await setUp(), none, 'a directory others may write is refused');
+  const after = statSync(file);
+  assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs], 'nothing written into a shared directory');
 });

@@ -1,14 +1,16 @@
 // The PAC sandbox with real QuickJS-in-WebAssembly: scripts that work,
 // and hostile ones (each must end in one ConnectError('PAC') line, never
 // an answer, and never hang: each test has a hang guard). Every test runs
-// twice: on an engine that sets QuickJS up afresh for each run, and on one
-// that restores a memory image of that set-up (src/pac/image.ts).
+// on three engines: one that sets QuickJS up afresh for each run, one that
+// restores a memory image of that set-up (src/pac/image.ts), and one that
+// also keeps and restores images of evaluated scripts (src/pac/script-image.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectError } from '../../src/errors.js';
 import { askPac, type PacQuestion } from '../../src/pac/run.js';
 import { makeImage } from '../../src/pac/image.js';
 import { loadPacEngine, type PacEngine } from '../../src/pac/sandbox.js';
+import type { ScriptImages } from '../../src/pac/script-image.js';
 import { compileQuickJs } from '../../src/pac/wasm.js';
 
 const HANG_GUARD = { timeout: 30_000 };
@@ -52,13 +54,17 @@ async function assertPacFailure(engine: PacEngine, source: string, pattern: RegE
 
 const IMAGE_ID = 'pac-sandbox-test';
 const image = makeImage(await compileQuickJs(), IMAGE_ID);
+/** Images of evaluated scripts, kept in memory across this file's engines of the third kind (src/pac/script-image.ts). */
+const kept = new Map<string, Uint8Array>();
+const scripts: ScriptImages = { read: (name) => kept.get(name), write: (name, make) => void kept.set(name, make()) };
 const kinds: [string, () => Promise<PacEngine>][] = [
   ['fresh set-up', () => loadPacEngine({ image: null })],
   ['restored image', () => loadPacEngine({ image: { bytes: image, buildId: IMAGE_ID } })],
+  ['script images', () => loadPacEngine({ image: { bytes: image, buildId: IMAGE_ID }, scripts })],
 ];
 
-test('the two engines are what they say', async () => {
-  assert.deepEqual(await Promise.all(kinds.map(async ([, load]) => (await load()).fromImage)), [false, true]);
+test('the three engines are what they say', async () => {
+  assert.deepEqual(await Promise.all(kinds.map(async ([, load]) => (await load()).fromImage)), [false, true, true]);
 });
 
 for (const [kind, load] of kinds) {
@@ -144,6 +150,8 @@ for (const [kind, load] of kinds) {
   for (const [what, source, pattern, over] of HOSTILE) {
     test(`${kind}: hostile script: ${what} → one PAC error line`, HANG_GUARD, async () => {
       await assertPacFailure(await load(), source, pattern, over);
+      // With script images: again, from the image when the first run made one.
+      if (kind === 'script images') await assertPacFailure(await load(), source, pattern, over);
     });
   }
 
