@@ -187,7 +187,7 @@ class Engine implements PacEngine {
   private keeper(s: SetUp, guest: Guest): (() => void) | undefined {
     const images = this.images;
     const script = this.script;
-    if (!images?.scripts || !script || typeof script.image !== 'string' || script.image === 'made now') return undefined;
+    if (!images?.scripts || !script || typeof script.image !== 'string' || script.image === 'made now' || !images.scripts.writable()) return undefined;
     const { qjs } = s;
     const clock = qjs.clockReads;
     const local = qjs.localTimeReads;

@@ -23,13 +23,15 @@
  * the process exits (after the session), at most MAX_IMAGES are kept, and
  * every failure is a miss.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fnv1a } from './cache-entry.js';
 
 export interface ScriptImages {
   /** The image kept for the script `name`, if any (checked by the caller). */
   read(name: string): Uint8Array | undefined;
+  /** Whether an image could be written (else none is made: making one costs a run more than it saves). */
+  writable(): boolean;
   /** Keeps the image `make` gives for the script `name` (the user's store: at exit). */
   write(name: string, make: () => Uint8Array): void;
 }
@@ -53,6 +55,7 @@ export function userScriptImages(dir: string): ScriptImages {
   const pending = new Map<string, () => Uint8Array>();
   return {
     read: (name) => readImageFile(dir, fileName(name)),
+    writable: () => writable(dir),
     write(name, make) {
       if (pending.size === 0) process.once('exit', () => { for (const [n, m] of pending) writeImageFile(dir, fileName(n), m); });
       pending.set(name, make);
@@ -102,6 +105,26 @@ function writeImageFile(dir: string, name: string, make: () => Uint8Array): void
     prune(dir, name);
   } catch {
     rmSync(temp, { force: true });
+  }
+}
+
+/** The directories are usable, or can be made: the nearest one there above them is ours to write in. */
+function writable(dir: string): boolean {
+  const parent = dirname(dir);
+  if (lstatSync(parent, { throwIfNoEntry: false })) {
+    if (!dirUsable(parent)) return false;
+    return lstatSync(dir, { throwIfNoEntry: false }) ? dirUsable(dir) : true;
+  }
+  for (let d = dirname(parent); ; d = dirname(d)) {
+    if (lstatSync(d, { throwIfNoEntry: false })) {
+      try {
+        accessSync(d, constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(d) === d) return false;
   }
 }
 

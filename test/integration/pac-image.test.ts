@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { IMAGE_SECTION, imageOf, makeImage, openImage, withImage } from '../../src/pac/image.js';
 import { askPac, type PacQuestion } from '../../src/pac/run.js';
 import { loadPacEngine, type PacEngine } from '../../src/pac/sandbox.js';
-import type { ScriptImages } from '../../src/pac/script-image.js';
+import { userScriptImages, type ScriptImages } from '../../src/pac/script-image.js';
 import { compileQuickJs } from '../../src/pac/wasm.js';
 import { REPO_ROOT, runProcess } from '../helpers/run.js';
 import { tempDir } from '../helpers/process.js';
@@ -187,7 +187,7 @@ test('the built CLI restores the build\'s image, then the script\'s own; a missi
 /** A store in memory (the user's writes at exit: src/pac/script-image.ts). */
 function memoryStore(): ScriptImages & { files: Map<string, Uint8Array> } {
   const files = new Map<string, Uint8Array>();
-  return { files, read: (name) => files.get(name), write: (name, make) => void files.set(name, make()) };
+  return { files, read: (name) => files.get(name), writable: () => true, write: (name, make) => void files.set(name, make()) };
 }
 
 const withStore = (scripts: ScriptImages) => loadPacEngine({ image: { bytes: image, buildId: ID }, scripts });
@@ -290,7 +290,10 @@ test('the user\'s images: private files in private directories, read only when o
   assert.equal(await setUp(), none, 'a symlink is refused');
   assert.ok(readFileSync(join(dir, 'planted.qjs')).equals(kept), 'nothing written through the symlink');
   assert.equal(lstatSync(file).isSymbolicLink(), false, 'the link itself was replaced');
+  assert.equal(userScriptImages(pacDir).writable(), true);
+  assert.equal(userScriptImages(join(dir, 'elsewhere', 'connect', 'pac')).writable(), true, 'not made yet, in a directory of ours');
   chmodSync(pacDir, 0o777);
+  assert.equal(userScriptImages(pacDir).writable(), false, 'a directory others may write: no image is even made');
   const before = statSync(file);
   assert.equal(await setUp(), none, 'a directory others may write is refused');
   const after = statSync(file);

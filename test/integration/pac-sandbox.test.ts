@@ -56,7 +56,7 @@ const IMAGE_ID = 'pac-sandbox-test';
 const image = makeImage(await compileQuickJs(), IMAGE_ID);
 /** Images of evaluated scripts, kept in memory across this file's engines of the third kind (src/pac/script-image.ts). */
 const kept = new Map<string, Uint8Array>();
-const scripts: ScriptImages = { read: (name) => kept.get(name), write: (name, make) => void kept.set(name, make()) };
+const scripts: ScriptImages = { read: (name) => kept.get(name), writable: () => true, write: (name, make) => void kept.set(name, make()) };
 const kinds: [string, () => Promise<PacEngine>][] = [
   ['fresh set-up', () => loadPacEngine({ image: null })],
   ['restored image', () => loadPacEngine({ image: { bytes: image, buildId: IMAGE_ID } })],
