@@ -160,6 +160,17 @@ const pacLeftOut = {
     build.onLoad({ filter: /.*/, namespace: 'pac-code' }, () => ({ loader: 'js', resolveDir: root, contents: "require('./src/pac/wasm.ts');" }));
   },
 };
+/** What a file run through vm.Script (the launcher, loadVendored) is built as. */
+const asVmScript = {
+  format: 'cjs',
+  // import() becomes require(): vm.Script has no loader for dynamic imports.
+  supported: { 'dynamic-import': false },
+  // import.meta (src/lazy-package.ts, for the ESM build's createRequire) as a
+  // lazy getter: the bundle has `require` and never reads it, and a first
+  // pathToFileURL() would be paid up front (test/bench/NOTES.md).
+  define: { 'import.meta': '__import_meta' },
+  banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+};
 const cliOptions = {
   ...common,
   // Short local names: a smaller bundle to read and a smaller code cache to
@@ -169,17 +180,9 @@ const cliOptions = {
   entryPoints: [join(root, 'src/cli/main.ts')],
   absWorkingDir: root,
   outfile: join(dist, 'cli.cjs'),
-  format: 'cjs',
+  ...asVmScript,
   write: false,
   metafile: true,
-  // import() becomes require(): the launcher runs the bundle through
-  // vm.Script, which has no loader for dynamic imports.
-  supported: { 'dynamic-import': false },
-  // import.meta (src/lazy-package.ts, for the ESM build's createRequire) as a
-  // lazy getter: the bundle has `require` and never reads it, and a first
-  // pathToFileURL() would be paid up front (test/bench/NOTES.md).
-  define: { 'import.meta': '__import_meta' },
-  banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   // The optional native Kerberos package: required at run time, and only
   // when a proxy offers Negotiate (src/auth/kerberos.ts).
   external: ['kerberos'],
@@ -211,10 +214,8 @@ await esbuild.build({
   ...common,
   entryPoints: [PAC_ENTRY],
   outfile: join(dist, 'pac.cjs'),
-  format: 'cjs',
-  supported: { 'dynamic-import': false },
-  define: { 'import.meta': '__import_meta', PAC_IMAGE_BUILD_ID: JSON.stringify(imageBuildId) },
-  banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
+  ...asVmScript,
+  define: { ...asVmScript.define, PAC_IMAGE_BUILD_ID: JSON.stringify(imageBuildId) },
   plugins: [fromCli, vendored],
   external: ['kerberos'],
 });
@@ -258,11 +259,8 @@ for (const name of VENDORED) {
     ...common,
     entryPoints: [createRequire(import.meta.url).resolve(name)],
     outfile: join(dist, 'vendor', vendorFile(name)),
-    format: 'cjs',
+    ...asVmScript,
     plugins: [lazyChildProcess],
-    supported: { 'dynamic-import': false },
-    define: { 'import.meta': '__import_meta' },
-    banner: { js: 'var __import_meta={get url(){return require("node:url").pathToFileURL(__filename).href}};' },
   });
 }
 // bin/connect.cjs runs the file as a vm.Script whose value is the module

@@ -73,9 +73,6 @@ export function pacQuery(target: Endpoint): { url: string; host: string } {
 export async function decideByPac(location: PacLocation, target: Endpoint, opts: PacOptions = {}): Promise<PacDecision> {
   const started = Date.now();
   const within = (ms: number) => Math.min(ms, opts.timeoutMs ?? ms);
-  // The engine compiles before the script is read (in the CLI, before the
-  // PAC code even loads: scripts/build.mjs).
-  compileQuickJs().catch(() => {});
   const engine = loadEngine(opts);
   const fetchOpts = { timeoutMs: within(PAC_FETCH_MS), insecure: opts.insecure, signal: opts.signal };
   const fetched = opts.cache ? await cachedPac(location, fetchOpts, { cache: opts.cache, warn: opts.warn }) : await fetchPac(location, fetchOpts);
@@ -84,8 +81,13 @@ export async function decideByPac(location: PacLocation, target: Endpoint, opts:
   return decideWithScript(fetched, await engine, target, { ...opts, timeoutMs: left });
 }
 
-/** The sandbox, keeping images of evaluated scripts where `opts.images` says (src/pac/script-image.ts). */
+/**
+ * The sandbox, keeping images of evaluated scripts where `opts.images` says
+ * (src/pac/script-image.ts). The engine compiles now, before the script is
+ * read (in the CLI, before the PAC code even loads: scripts/build.mjs).
+ */
 export function loadEngine(opts: PacOptions): Promise<PacEngine> {
+  compileQuickJs().catch(() => {});
   const engine = import('./sandbox.js').then((m) => m.loadPacEngine({ scripts: opts.images === undefined ? undefined : userScriptImages(opts.images) }));
   engine.catch(() => {});
   return engine;

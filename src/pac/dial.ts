@@ -16,7 +16,6 @@ import type { Dialer } from '../dial/types.js';
 import { decideByPac, decideWithScript, loadEngine, type PacDecision, type PacOptions } from './decide.js';
 import { formatRoute, type PacRoute } from './result.js';
 import { parsePacUrl } from './source.js';
-import { compileQuickJs } from './wasm.js';
 
 const log = logger('pac');
 
@@ -80,7 +79,6 @@ export async function decide(config: TunnelConfig, signal: AbortSignal | undefin
 }
 
 async function decideByWpad(config: TunnelConfig, opts: PacOptions): Promise<PacDecision> {
-  compileQuickJs().catch(() => {});
   const engine = loadEngine(opts);
   const wpadOpts = { signal: opts.signal, onTry: (url: string, outcome: string) => log('WPAD %s: %s', url, outcome) };
   const wpad = opts.cache

@@ -1,7 +1,7 @@
 /**
  * A memory image of QuickJS set up for PAC runs (src/pac/setup.ts: runtime,
  * limits, context, the PAC functions), made once by the build
- * (scripts/build.mjs → dist/quickjs.image) and restored into a fresh
+ * (scripts/build.mjs, into dist/quickjs.wasm) and restored into a fresh
  * instance at each run instead of doing that set-up again. It saves the
  * set-up's work and, more, V8's compiling of the WebAssembly functions
  * only the set-up runs (test/bench/NOTES.md).
@@ -10,7 +10,7 @@
  * is the stack pointer, which is at its start value between calls (where a
  * new instance has it); its table is filled at instantiation and never
  * changed; the rest of its state is linear memory
- * (test/unit/pac-image.test.ts holds the module to that). The JavaScript
+ * (test/integration/pac-image.test.ts holds the module to that). The JavaScript
  * side's state is the runtime, context and exception pointers, kept in
  * the image's header; host functions are dispatched by index, as in a fresh
  * set-up.
