@@ -13,9 +13,8 @@
 // CONNECT_CODE_CACHE=off: never read or write it; =write: rewrite it at exit.
 // The one place that may end the process at once; src/ gets it as `exit`.
 const exit = (code) => process.exit(code);
-launch().run(process.argv, exit);
 
-function launch() {
+const launch = (function launch() {
   const fs = require('node:fs');
   const path = require('node:path');
   // path.resolve, not join: Node's module loader has compiled it already.
@@ -38,7 +37,7 @@ function launch() {
   // serves (createRequire would load node:module for nothing).
   script.run()(module.exports, require, module, file, dir);
   return module.exports;
-}
+});
 
 /**
  * new vm.Script(source, { filename, cachedData }), as { run(),
@@ -52,7 +51,7 @@ function launch() {
  * it (not under Node's permission model); otherwise node:vm. This file is
  * the only one that names this binding.
  */
-function compileScript(source, filename, cachedData) {
+const compileScript = (function compileScript(source, filename, cachedData) {
   const binding = contextify();
   if (!binding) {
     const script = new (require('node:vm').Script)(source, { filename, cachedData });
@@ -67,9 +66,9 @@ function compileScript(source, filename, cachedData) {
   // this context, no timeout, errors decorated, no SIGINT break, no break on the first line
   script.run = () => script.runInContext(null, -1, true, false, false);
   return script;
-}
+});
 
-function contextify() {
+const contextify = (function contextify() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (!(major === 20 ? minor >= 20 : major === 22 || major === 24) || typeof process.binding !== 'function') return undefined;
   const quiet = process.noDeprecation;
@@ -83,7 +82,7 @@ function contextify() {
   } finally {
     process.noDeprecation = quiet;
   }
-}
+});
 
 /**
  * The cache's payload when the file belongs to this bundle (its first line
@@ -92,7 +91,7 @@ function contextify() {
  * checksum's WebAssembly memory, placed so that the payload starts 8-byte
  * aligned: V8 then uses it where it is, and no copy of it is made.
  */
-function readCache(fs, cacheFile, id) {
+const readCache = (function readCache(fs, cacheFile, id) {
   try {
     const head = id.length + 17; // <id line><16 hex digits>\n
     const at = (8 - (head % 8)) % 8;
@@ -115,12 +114,12 @@ function readCache(fs, cacheFile, id) {
   } catch {
     return undefined;
   }
-}
+});
 
 /** bytes[start, end) as a string, a byte a character (the header is ASCII). */
-function latin1(bytes, start, end) {
+const latin1 = (function latin1(bytes, start, end) {
   return String.fromCharCode.apply(null, bytes.subarray(start, end));
-}
+});
 
 /**
  * V8 checks a code cache's header (version, flags, source hash, length) but
@@ -156,7 +155,7 @@ function latin1(bytes, start, end) {
  *       (local.set $a (i64.mul (i64.xor (local.get $a) (local.get $d)) (i64.const 0x100000001b3)))
  *       (local.get $a)))
  */
-function checksummer() {
+const checksummer = (function checksummer() {
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7e, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
     0x00, 0x04, 0x07, 0x09, 0x02, 0x01, 0x68, 0x00, 0x00, 0x01, 0x6d, 0x02, 0x00, 0x0a, 0xce, 0x01, 0x01, 0xcb, 0x01, 0x01, 0x04, 0x7e, 0x42, 0xa5,
@@ -179,7 +178,7 @@ function checksummer() {
     return m.buffer.byteLength - 32;
   };
   return sum;
-}
+});
 
 /**
  * V8 rejects a cache made under other flags or by another V8, so a run with
@@ -187,14 +186,14 @@ function checksummer() {
  * another Node version than the build's keeps a cache of its own instead of
  * overwriting the one the build made for plain runs.
  */
-function cacheName(buildV8) {
+const cacheName = (function cacheName(buildV8) {
   const options = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`.trim();
   const key = process.versions.v8 === buildV8 ? options : `${options} v8 ${process.versions.v8}`;
   if (!key) return 'cli.cache';
   let hash = 0x811c9dc5; // FNV-1a
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return `cli-${(hash >>> 0).toString(16)}.cache`;
-}
+});
 
 function saveCache(script, cacheFile, id) {
   const fs = require('node:fs');
@@ -212,3 +211,8 @@ function saveCache(script, cacheFile, id) {
     try { fs.rmSync(tmp, { force: true }); } catch {}
   }
 }
+
+// Last, once the functions above exist. Each is parenthesised, so V8 compiles
+// it while it parses this file, once, instead of pre-parsing it here and
+// parsing it again at its first call (test/bench/NOTES.md).
+launch().run(process.argv, exit);
