@@ -4,6 +4,7 @@
  * and the CLI all use it, and it uses none of them.
  */
 import { isIPv6 } from 'node:net';
+import { isControlOrSpace, someChar } from './chars.js';
 
 export interface Endpoint {
   /** Host name or address literal; IPv6 without brackets. */
@@ -39,7 +40,8 @@ export function zoneId(text: string): string | undefined {
 
 /** `[::1]` → `::1`: a bracketed IPv6 literal as a plain address; anything else as given. */
 export function stripBrackets(host: string): string {
-  return /^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host;
+  const bracketed = host.startsWith('[') && host.indexOf(']') === host.length - 1; // /^\[[^\]]*\]$/
+  return bracketed ? host.slice(1, -1) : host;
 }
 
 /** 16 bytes of a valid IPv6 literal (`::` and an IPv4 tail allowed; a zone id ignored). */
@@ -63,14 +65,9 @@ export function ipv6Bytes(literal: string): number[] {
 /** Other protocols have no length byte; DNS names are at most 253 bytes anyway. */
 export const MAX_HOST_BYTES = 1024;
 
-/**
- * Control characters (C0, DEL, C1: Unicode's \p{Cc}, a closed set) and any
- * white space, Unicode included (what \s matches). Spelled out: a \p{...}
- * class is built on first use, a cost paid at every start (test/bench/NOTES.md).
- */
-const CONTROL_OR_SPACE = /[\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 /** Never part of a host: URL/userinfo separators and brackets (IPv6 is stored bare). */
-const FORBIDDEN = /[/@[\]\\?#]/;
+const isForbidden = (code: number): boolean =>
+  code === 0x2f || code === 0x40 || code === 0x5b || code === 0x5d || code === 0x5c || code === 0x3f || code === 0x23; // / @ [ ] \ ? #
 
 /**
  * The one definition of a valid host (target or proxy, every protocol):
@@ -81,10 +78,10 @@ export function hostProblem(host: string): string | undefined {
   if (host === '') return 'is empty';
   const bytes = Buffer.byteLength(host, 'utf8');
   if (bytes > MAX_HOST_BYTES) return `is ${bytes} bytes long (at most ${MAX_HOST_BYTES})`;
-  if (CONTROL_OR_SPACE.test(host)) return 'contains a control character or a space';
-  if (FORBIDDEN.test(host)) return 'contains a character not allowed in a host name';
+  if (someChar(host, isControlOrSpace)) return 'contains a control character or a space';
+  if (someChar(host, isForbidden)) return 'contains a character not allowed in a host name';
   // ':' and '%' (zone id) belong to IPv6 literals only.
-  if (/[:%]/.test(host) && !isIPv6Literal(host)) return "contains ':' or '%' but is not an IPv6 address";
+  if ((host.includes(':') || host.includes('%')) && !isIPv6Literal(host)) return "contains ':' or '%' but is not an IPv6 address";
   return undefined;
 }
 

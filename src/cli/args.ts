@@ -14,6 +14,7 @@
 import type { Command } from 'commander';
 import type { PortLookup } from '../config/services.js';
 import type { ListenConfig, Method, OptionArgs, ParsedArgs } from '../config/types.js';
+import { isDigits } from '../chars.js';
 import { lazyPackage } from '../lazy-package.js';
 
 type Commander = typeof import('commander');
@@ -196,7 +197,7 @@ function applyEvents(events: Event[], lookup: PortLookup | undefined): OptionArg
 }
 
 function seconds(v: string, opt: string): number {
-  if (!/^\d+$/.test(v)) throw new ArgError(`option '${opt}' needs a number of seconds, not '${v}'`);
+  if (!isDigits(v)) throw new ArgError(`option '${opt}' needs a number of seconds, not '${v}'`);
   return Number(v);
 }
 
@@ -217,7 +218,7 @@ function parseListen(spec: string, lookup: PortLookup | undefined, hold: boolean
 
 /** A port number 1–65535 or a service name; undefined when unusable. */
 function resolvePort(text: string, lookup: PortLookup | undefined): number | undefined {
-  if (/^\d+$/.test(text)) {
+  if (isDigits(text)) {
     const n = Number(text);
     return n >= 1 && n <= 65535 ? n : undefined;
   }

@@ -144,8 +144,14 @@ function report(text: string): void {
  * The CLI's entry, called by bin/connect.cjs with the one function allowed
  * to end the process at once (process.exit): src/ never calls it itself.
  */
+/** `name.replace(/\.c?js$/, '')`: `connect` for bin/connect.cjs. */
+function withoutScriptExtension(name: string): string {
+  if (name.endsWith('.cjs')) return name.slice(0, -4);
+  return name.endsWith('.js') ? name.slice(0, -3) : name;
+}
+
 export function run(argv: readonly string[], exit: Exit): void {
-  const programName = basename(argv[1] ?? 'connect').replace(/\.c?js$/, '');
+  const programName = withoutScriptExtension(basename(argv[1] ?? 'connect'));
   main(argv.slice(2), programName, exit).then(
     ({ code, relayed }) => {
       process.exitCode = code;

@@ -4,6 +4,7 @@
  * Pure; throws ConnectError with one clear line.
  */
 import { isIPv6Literal } from '../address.js';
+import { isDigits, isLineTerminator, someChar } from '../chars.js';
 import { ConnectError, type ErrorCode } from '../errors.js';
 import type { ProxyKind, ResolveMode } from './types.js';
 import { splitCondition, type LocalNetCondition } from './roaming.js';
@@ -46,7 +47,7 @@ function quoteSafely(text: string): string {
  * `/` dropped); beyond connect.c, `https://` the same way, default port 443.
  */
 export function parseServerSpec(spec: string, defaultPort: number, ctx: SpecContext): ServerSpec {
-  const scheme = /^https?:\/\//i.exec(spec)?.[0].toLowerCase();
+  const scheme = httpScheme(spec);
   const rest = scheme ? spec.slice(scheme.length).split('/')[0]! : spec;
   if (scheme && spec.includes('@', scheme.length + rest.length)) {
     fail(ctx, spec, "'/' ends the host part, so a user or password holding it cannot be written here; give the password in HTTP_PROXY_PASSWORD instead");
@@ -59,14 +60,30 @@ export function parseServerSpec(spec: string, defaultPort: number, ctx: SpecCont
   return { ...(user === undefined ? {} : { user }), host, port, ...(tls ? { tls } : {}) };
 }
 
+/** `/^https?:\/\//i`: the scheme prefix, lower-cased, if `spec` has one. */
+function httpScheme(spec: string): 'http://' | 'https://' | undefined {
+  const head = spec.slice(0, 8).toLowerCase();
+  return head.startsWith('http://') ? 'http://' : head === 'https://' ? 'https://' : undefined;
+}
+
+/** `/^\[([^\]]*)\](?::(.*))?$/`: `[host]` or `[host]:port` (no line break in the port). */
+function bracketed(text: string): { host: string; portText: string | undefined } | undefined {
+  const close = text.indexOf(']');
+  if (!text.startsWith('[') || close < 0) return undefined;
+  const host = text.slice(1, close);
+  if (close === text.length - 1) return { host, portText: undefined };
+  const portText = text.slice(close + 2);
+  return text[close + 1] === ':' && !someChar(portText, isLineTerminator) ? { host, portText } : undefined;
+}
+
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
 function splitHostPort(text: string, defaultPort: number, fail: (why: string) => never): Endpointish {
   let host: string;
   let portText: string | undefined;
-  const bracket = /^\[([^\]]*)\](?::(.*))?$/.exec(text);
+  const bracket = bracketed(text);
   if (bracket) {
-    host = bracket[1]!;
-    portText = bracket[2];
+    host = bracket.host;
+    portText = bracket.portText;
     if (!isIPv6Literal(host)) fail(`'${host}' is not an IPv6 address`);
   } else if (isIPv6Literal(text)) {
     host = text;
@@ -85,7 +102,7 @@ interface Endpointish {
 }
 
 function checkPort(text: string, fail: (why: string) => never): number {
-  if (!/^\d+$/.test(text)) fail(`port '${text}' is not a number`);
+  if (!isDigits(text)) fail(`port '${text}' is not a number`);
   const port = Number(text);
   if (port < 1 || port > 65535) fail(`port ${text} is outside 1-65535`);
   return port;

@@ -8,6 +8,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { hostProblem, isIPv6Literal, MAX_HOST_BYTES, zoneId } from '../address.js';
+import { isControl, someChar } from '../chars.js';
 import { ConnectError } from '../errors.js';
 import type { Endpoint, Hop, ProxyServer, TunnelConfig } from './types.js';
 
@@ -16,8 +17,6 @@ const SOCKS5_MAX_NAME = 255;
 /** RFC 1929: ULEN and PLEN are one byte each. */
 const SOCKS5_MAX_CREDENTIAL = 255;
 const KINDS = new Set(['socks5', 'socks4', 'http', 'https', 'telnet']);
-/** Control characters (C0, DEL, C1): never in a user name. */
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 export function validateTunnel(config: TunnelConfig): void {
   if (!config || typeof config !== 'object' || !Array.isArray(config.hops)) bad('invalid tunnel configuration');
@@ -86,7 +85,7 @@ function validateUser(proxy: ProxyServer, where: string): void {
   const user = proxy.user;
   if (typeof user !== 'string') bad(`user for ${where} is not a string`);
   // SOCKS4 ends the user id with NUL; HTTP Digest quotes it in a header.
-  if (CONTROL.test(user)) bad(`user for ${where} contains a control character`);
+  if (someChar(user, isControl)) bad(`user for ${where} contains a control character`);
   const n = Buffer.byteLength(user, 'utf8');
   if ((proxy.kind === 'socks5' || proxy.kind === 'socks4') && n > SOCKS5_MAX_CREDENTIAL) {
     bad(`user for ${where} is ${n} bytes long; ${proxy.kind.toUpperCase()} allows at most ${SOCKS5_MAX_CREDENTIAL}`);

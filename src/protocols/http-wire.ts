@@ -2,6 +2,7 @@
  * HTTP CONNECT wire format, pure (RFC 9110 §9.3.6 CONNECT, RFC 9112 §4
  * status line and §5 fields, RFC 9110 §11 authentication, RFC 7617 Basic).
  */
+import { isDigit, isSpace } from '../chars.js';
 import { ConnectError } from '../errors.js';
 import { redactAuth } from '../log.js';
 import type { Endpoint } from '../config/types.js';
@@ -68,16 +69,35 @@ export interface ResponseHead {
  * code is the number after the first space; no number → PROXY_PROTOCOL.
  */
 export function parseResponseHead(head: Buffer, peer: string): ResponseHead {
-  const lines = head.toString('latin1').split(/\r?\n/);
+  const lines = head.toString('latin1').split('\n').map(withoutCR); // split(/\r?\n/)
   const statusLine = clip(lines[0] ?? '');
-  const m = /^\S*[ \t]+(\d{1,3})(?!\d)/.exec(statusLine);
-  if (!m) throw new ConnectError('PROXY_PROTOCOL', `${peer} sent no HTTP status code: ${JSON.stringify(statusLine)}`);
+  const status = statusCode(statusLine);
+  if (status === undefined) throw new ConnectError('PROXY_PROTOCOL', `${peer} sent no HTTP status code: ${JSON.stringify(statusLine)}`);
   const fields: Array<[string, string]> = [];
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
   }
-  return { statusLine, status: Number(m[1]), fields };
+  return { statusLine, status, fields };
+}
+
+function withoutCR(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * `/^\S*[ \t]+(\d{1,3})(?!\d)/`: after the first word and its blanks, a
+ * number of one to three digits (four or more is none).
+ */
+function statusCode(line: string): number | undefined {
+  let i = 0;
+  while (i < line.length && !isSpace(line.charCodeAt(i))) i++;
+  const blanks = i;
+  while (line[i] === ' ' || line[i] === '\t') i++;
+  if (i === blanks) return undefined;
+  const digits = i;
+  while (i < line.length && isDigit(line.charCodeAt(i))) i++;
+  return i > digits && i - digits <= 3 ? Number(line.slice(digits, i)) : undefined;
 }
 
 /** A status line as messages quote it: a hostile one can be 64 KiB. */

@@ -48,6 +48,10 @@ test('parseResponseHead: the code after the first space, fields lower-cased', ()
     ['HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\n\r\n', 407, 'HTTP/1.1 407 Proxy Authentication Required'],
     ['HTTP/1.1 204\r\n\r\n', 204, 'HTTP/1.1 204'],
     ['HTTP/1.0  403 Forbidden\r\n\r\n', 403, 'HTTP/1.0  403 Forbidden'],
+    ['HTTP/1.1\t \t502 x\n\n', 502, 'HTTP/1.1\t \t502 x'],
+    [' 200 no word first\r\n\r\n', 200, ' 200 no word first'],
+    ['HTTP/1.1 20x\r\n\r\n', 20, 'HTTP/1.1 20x'],
+    ['HTTP/1.1 200\r\r\n\r\n', 200, 'HTTP/1.1 200\r'],
   ];
   for (const [text, status, statusLine] of cases) {
     const head = wire.parseResponseHead(Buffer.from(text), 'p');
@@ -59,7 +63,7 @@ test('parseResponseHead: the code after the first space, fields lower-cased', ()
 });
 
 test('parseResponseHead: no status code → PROXY_PROTOCOL', () => {
-  for (const text of ['HTTP/1.0\r\n\r\n', 'SSH-2.0-OpenSSH_9.6 Ubuntu\r\n\r\n', 'HTTP/1.1 OK 200\r\n\r\n', '\r\n\r\n', 'HTTP/1.1 2000 x\r\n\r\n']) {
+  for (const text of ['HTTP/1.0\r\n\r\n', 'SSH-2.0-OpenSSH_9.6 Ubuntu\r\n\r\n', 'HTTP/1.1 OK 200\r\n\r\n', '\r\n\r\n', 'HTTP/1.1 2000 x\r\n\r\n', 'HTTP/1.1\xa0200 OK\r\n\r\n', 'HTTP/1.1\r200\r\n\r\n']) {
     assert.throws(() => wire.parseResponseHead(Buffer.from(text), 'p'), code('PROXY_PROTOCOL'), JSON.stringify(text));
   }
 });

@@ -20,6 +20,7 @@ test('server specs', () => {
     ['u@[fd00::1]:22', { user: 'u', host: 'fd00::1', port: 22 }],
     ['fd00::1', { host: 'fd00::1', port: 1080 }],
     ['p:65535', { host: 'p', port: 65535 }],
+    ['hTTpS://p', { host: 'p', port: 443, tls: true }],
   ];
   for (const [spec, want] of rows) assert.deepEqual(parseServerSpec(spec, 1080, ctx), want, spec);
 });
