@@ -140,16 +140,16 @@ function report(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/**
- * The CLI's entry, called by bin/connect.cjs with the one function allowed
- * to end the process at once (process.exit): src/ never calls it itself.
- */
 /** `name.replace(/\.c?js$/, '')`: `connect` for bin/connect.cjs. */
 function withoutScriptExtension(name: string): string {
   if (name.endsWith('.cjs')) return name.slice(0, -4);
   return name.endsWith('.js') ? name.slice(0, -3) : name;
 }
 
+/**
+ * The CLI's entry, called by bin/connect.cjs with the one function allowed
+ * to end the process at once (process.exit): src/ never calls it itself.
+ */
 export function run(argv: readonly string[], exit: Exit): void {
   const programName = withoutScriptExtension(basename(argv[1] ?? 'connect'));
   main(argv.slice(2), programName, exit).then(
