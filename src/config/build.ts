@@ -5,6 +5,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { formatEndpoint, isIPv6Literal, stripBrackets, type Endpoint } from '../address.js';
+import { isDigits } from '../chars.js';
 import { ConnectError } from '../errors.js';
 import { decidingRule, localNetworkRules, type NetworkInterfacesLike } from './direct.js';
 import { firstParam, firstParamWithOrigin, makeParamLookup, type ParamLookup, type RcFile } from './env.js';
@@ -222,6 +223,6 @@ function keepAlive(o: OptionArgs, params: ParamLookup, warnings: string[]): numb
 function envKeepAliveSecs(params: ParamLookup): number | undefined {
   const text = params.get('CONNECT_KEEPALIVE');
   if (text === undefined || text === '') return undefined;
-  if (!/^\d+$/.test(text)) throw new ConnectError('CONFIG', `CONNECT_KEEPALIVE must be a number of seconds, not '${text}'`);
+  if (!isDigits(text)) throw new ConnectError('CONFIG', `CONNECT_KEEPALIVE must be a number of seconds, not '${text}'`);
   return Number(text);
 }

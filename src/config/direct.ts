@@ -7,6 +7,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { ipv6Bytes, isIPv6Literal, stripBrackets } from '../address.js';
+import { isDigits } from '../chars.js';
 
 export type DirectRule =
   | { type: 'name'; name: string; negative: boolean }
@@ -45,7 +46,7 @@ function parseIPv4Range(text: string): Net | undefined {
   if (parts.some((b) => b > 255)) return undefined;
   const addr = [0, 0, 0, 0].map((_, i) => parts[i] ?? 0);
   if (m[2] === undefined) return makeNet(4, addr, [0, 1, 2, 3].map((i) => (i < parts.length ? 255 : 0)));
-  const mask = /^\d+$/.test(m[2]) ? prefixMask(Number(m[2]), 4) : dottedMask(m[2]);
+  const mask = isDigits(m[2]) ? prefixMask(Number(m[2]), 4) : dottedMask(m[2]);
   return mask ? makeNet(4, addr, mask) : undefined;
 }
 

@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { ConnectError } from '../errors.js';
+import { isDigits } from '../chars.js';
 import { DEFAULT_PAC_CACHE_S, MAX_PAC_CACHE_S } from '../pac/cache-entry.js';
 import type { PacCacheConfig } from '../pac/cache.js';
 import type { ParamLookup } from './env.js';
@@ -36,7 +37,7 @@ export function pacCacheChoice(o: OptionArgs, params: ParamLookup, inputs: Cache
   let secs = DEFAULT_PAC_CACHE_S;
   if (text) {
     if (text.toLowerCase() === 'off') secs = 0;
-    else if (/^\d+$/.test(text)) secs = Number(text);
+    else if (isDigits(text)) secs = Number(text);
     else throw new ConnectError(fromCli ? 'USAGE' : 'CONFIG', `${name} must be a number of seconds or off, not '${text.slice(0, 64)}'`);
   }
   let warning: string | undefined;

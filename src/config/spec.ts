@@ -72,8 +72,9 @@ function bracketed(text: string): { host: string; portText: string | undefined }
   if (!text.startsWith('[') || close < 0) return undefined;
   const host = text.slice(1, close);
   if (close === text.length - 1) return { host, portText: undefined };
+  if (text[close + 1] !== ':') return undefined;
   const portText = text.slice(close + 2);
-  return text[close + 1] === ':' && !someChar(portText, isLineTerminator) ? { host, portText } : undefined;
+  return someChar(portText, isLineTerminator) ? undefined : { host, portText };
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */

@@ -13,6 +13,7 @@
  * directory's owner and modes are (src/pac/cache.ts).
  */
 import type { NetworkInterfacesLike } from '../config/direct.js';
+import { isDigits } from '../chars.js';
 
 const MAGIC = 'connect-pac-cache 1';
 
@@ -188,7 +189,7 @@ function directives(header: string | undefined): Map<string, string | undefined>
 
 /** delta-seconds (RFC 9111 §1.2.2); undefined for anything else. */
 function seconds(value: string | undefined): number | undefined {
-  return value !== undefined && /^\d+$/.test(value) ? Math.min(Number(value), 2 ** 31) : undefined;
+  return value !== undefined && isDigits(value) ? Math.min(Number(value), 2 ** 31) : undefined;
 }
 
 // ------------------------------------------------------------ freshness
