@@ -4,7 +4,7 @@
  * and the CLI all use it, and it uses none of them.
  */
 import { isIPv6 } from 'node:net';
-import { isControlOrSpace, someChar } from './chars.js';
+import { isControlOrSpace, isDigits, someChar } from './chars.js';
 
 export interface Endpoint {
   /** Host name or address literal; IPv6 without brackets. */
@@ -23,6 +23,21 @@ export function isIPv6Literal(text: string): boolean {
   if (colon < 0 || text.indexOf(':', colon + 1) < 0) return false;
   const zone = zoneId(text);
   return (zone === undefined || ZONE_ID.test(zone)) && isIPv6(text);
+}
+
+/**
+ * net.isIPv4 as a loop over the four parts: dotted-decimal 0-255 each, no
+ * leading zeros. Node's own check is a regular expression that V8 compiles
+ * to machine code at its second use, which net.connect makes at every
+ * start (test/bench/NOTES.md); this one leaves net.connect the only use.
+ */
+export function isIPv4Literal(text: string): boolean {
+  const parts = text.split('.');
+  return parts.length === 4 && parts.every(isOctet);
+}
+
+function isOctet(part: string): boolean {
+  return part.length <= 3 && isDigits(part) && (part.length === 1 || part[0] !== '0') && Number(part) <= 255;
 }
 
 /**

@@ -3,8 +3,7 @@
  * caller (load.ts) passes in env, rc file texts, login name and network
  * interfaces. Precedence follows connect.c 1.105's getparam()/set_relay().
  */
-import { isIPv4 } from 'node:net';
-import { formatEndpoint, isIPv6Literal, stripBrackets, type Endpoint } from '../address.js';
+import { formatEndpoint, isIPv4Literal, isIPv6Literal, stripBrackets, type Endpoint } from '../address.js';
 import { isDigits } from '../chars.js';
 import { ConnectError } from '../errors.js';
 import { decidingRule, localNetworkRules, type NetworkInterfacesLike } from './direct.js';
@@ -189,7 +188,7 @@ export interface Resolved {
 export function parseResolve(text: string): Resolved | undefined {
   const word = text.toLowerCase();
   if (word === 'local' || word === 'remote' || word === 'both') return { mode: word };
-  if (isIPv4(text) || isIPv6Literal(text)) return { mode: 'local', dnsServer: text };
+  if (isIPv4Literal(text) || isIPv6Literal(text)) return { mode: 'local', dnsServer: text };
   return undefined;
 }
 

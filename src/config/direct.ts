@@ -5,8 +5,7 @@
  * ranges `fd00::/8`; anything else a name (leading `*.` / `.` ignored,
  * case-insensitive suffix match on a label boundary). First match decides.
  */
-import { isIPv4 } from 'node:net';
-import { ipv6Bytes, isIPv6Literal, stripBrackets } from '../address.js';
+import { ipv6Bytes, isIPv4Literal, isIPv6Literal, stripBrackets } from '../address.js';
 import { isDigits } from '../chars.js';
 
 export type DirectRule =
@@ -77,7 +76,7 @@ function parseIPv6Range(text: string): Net | undefined {
 /** An address literal as [family, bytes]; IPv4-mapped IPv6 counts as IPv4. */
 function addressBytes(text: string): [4 | 6, number[]] | undefined {
   const bare = stripBrackets(text).replace(/%.*$/, '');
-  if (isIPv4(bare)) return [4, bare.split('.').map(Number)];
+  if (isIPv4Literal(bare)) return [4, bare.split('.').map(Number)];
   if (!isIPv6Literal(bare)) return undefined;
   const bytes = ipv6Bytes(bare);
   const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;

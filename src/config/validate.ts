@@ -6,8 +6,7 @@
  * name). Throws ConnectError('BAD_INPUT') with one line; never echoes a
  * password.
  */
-import { isIPv4 } from 'node:net';
-import { hostProblem, isIPv6Literal, MAX_HOST_BYTES, zoneId } from '../address.js';
+import { hostProblem, isIPv4Literal, isIPv6Literal, MAX_HOST_BYTES, zoneId } from '../address.js';
 import { isControl, someChar } from '../chars.js';
 import { ConnectError } from '../errors.js';
 import type { Endpoint, Hop, ProxyServer, TunnelConfig } from './types.js';
@@ -103,7 +102,7 @@ function checkNameFor(via: ProxyServer, next: Endpoint, what: string): void {
     bad(`${what} ${show(next.host)} has a zone id, which only this host can use; it cannot be sent to a ${via.kind} proxy`);
   }
   if (via.kind !== 'socks5' && via.kind !== 'socks4') return;
-  if (typeof next?.host !== 'string' || isIPv6Literal(next.host) || isIPv4(next.host)) return;
+  if (typeof next?.host !== 'string' || isIPv6Literal(next.host) || isIPv4Literal(next.host)) return;
   const n = Buffer.byteLength(next.host, 'utf8');
   const name = via.kind === 'socks5' ? 'SOCKS5' : 'SOCKS4a';
   if (n > SOCKS5_MAX_NAME) bad(`${what} is ${n} bytes long; ${name} allows at most ${SOCKS5_MAX_NAME}`);
