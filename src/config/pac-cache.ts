@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { ConnectError } from '../errors.js';
 import { isDigits } from '../chars.js';
-import { DEFAULT_PAC_CACHE_S, MAX_PAC_CACHE_S } from '../pac/cache-entry.js';
+import { DEFAULT_PAC_CACHE_S, MAX_PAC_CACHE_S } from '../pac/cache-limits.js';
 import type { PacCacheConfig } from '../pac/cache.js';
 import type { ParamLookup } from './env.js';
 import type { Setting } from './explain.js';

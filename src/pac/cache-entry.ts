@@ -15,16 +15,11 @@
 import type { NetworkInterfacesLike } from '../config/direct.js';
 import { isDigits } from '../chars.js';
 
-const MAGIC = 'connect-pac-cache 1';
+import { MAX_STALE_IF_ERROR_S } from './cache-limits.js';
 
-/** The most CONNECT_PAC_CACHE / --pac-cache may ask for. */
-export const MAX_PAC_CACHE_S = 3600;
-/** Used when nothing says otherwise. */
-export const DEFAULT_PAC_CACHE_S = 300;
-/** After a failed fetch, an expired script may be used this long past its lifetime at most (RFC 5861 stale-if-error). */
-export const MAX_STALE_IF_ERROR_S = 300;
-/** "WPAD found nothing on this network" is remembered at most this long. */
-export const MAX_WPAD_NONE_S = 60;
+export { DEFAULT_PAC_CACHE_S, MAX_PAC_CACHE_S, MAX_STALE_IF_ERROR_S, MAX_WPAD_NONE_S } from './cache-limits.js';
+
+const MAGIC = 'connect-pac-cache 1';
 
 export interface CacheEntry {
   /** What it answers for (urlKey / wpadKey); checked on reading, so a file name collision is a miss. */
