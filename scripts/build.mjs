@@ -13,6 +13,9 @@
 //   dist/pac.cjs    the PAC code (src/pac/, what cli.cjs does not have already),
 //                   loaded by cli.cjs only when a PAC is used, through a code
 //                   cache of its own (dist/pac.cache, made by the build's PAC session).
+//   dist/cold.cjs   code a plain session never runs (--help, -L's server,
+//                   password prompts, TLS to a proxy, Digest), loaded by
+//                   cli.cjs on first use, through a code cache of its own.
 //   dist/quickjs.wasm  the PAC sandbox (QuickJS), read only when a PAC is used,
 //                   with QuickJS set up for PAC runs in a custom section (an
 //                   image each run restores: src/pac/image.ts).
@@ -187,21 +190,50 @@ const cliOptions = {
   // when a proxy offers Negotiate (src/auth/kerberos.ts).
   external: ['kerberos'],
 };
-const cliModules = (result) => new Set(Object.keys(result.metafile.inputs).filter((p) => !p.includes(':')));
-const withoutPac = cliModules(await esbuild.build({ ...cliOptions, plugins: [lazyChildProcess, vendored, pacLeftOut] }));
-
-const shared = new Set();
-const fromCli = {
-  name: 'modules-from-cli',
+/**
+ * Modules a plain session never runs, each reached from cli.cjs's code only
+ * through import(), live in dist/cold.cjs with what they alone import. V8's
+ * code cache holds a SharedFunctionInfo for every function cli.cjs declares
+ * and refers to, run or not, and deserialises all of them at every start
+ * (test/bench/NOTES.md, round 9). NTLM and Negotiate stay in cli.cjs: an
+ * NTLM proxy is met at every session where one is, and its cost over Basic
+ * is a target of its own.
+ */
+const COLD_ENTRIES = ['cli/help', 'cli/listen', 'auth/password', 'transport/tls', 'auth/digest'].map((m) => join(root, 'src', `${m}.ts`));
+const isCold = (args) => COLD_ENTRIES.includes(sourceOf(args));
+const coldLeftOut = {
+  name: 'cold-left-out',
   setup(build) {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const id = relative(root, sourceOf(args));
-      if (!withoutPac.has(id)) return undefined;
-      shared.add(id);
-      return { path: `connect:${id}`, external: true };
+      if (!isCold(args)) return undefined;
+      if (args.kind !== 'dynamic-import') return { errors: [{ text: `${relative(root, sourceOf(args))} is in dist/cold.cjs: import it with import(), or take it off COLD_ENTRIES` }] };
+      return { path: 'cold', namespace: 'cold-stub' };
     });
+    build.onLoad({ filter: /.*/, namespace: 'cold-stub' }, () => ({ loader: 'js', contents: '' }));
   },
 };
+
+const cliModules = (result) => new Set(Object.keys(result.metafile.inputs).filter((p) => !p.includes(':')));
+/** esbuild's module ids (paths from the root) of a build, for the checks below. */
+const bundled = (result) => new Set(Object.keys(result.metafile.inputs));
+const hot = cliModules(await esbuild.build({ ...cliOptions, plugins: [lazyChildProcess, vendored, pacLeftOut, coldLeftOut] }));
+
+/** Modules the bundle being built gets from cli.cjs at load time as require('connect:<id>'): one instance of each, shared. */
+function fromCli(sharedIds) {
+  return {
+    name: 'modules-from-cli',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const id = relative(root, sourceOf(args));
+        if (!hot.has(id)) return undefined;
+        sharedIds.add(id);
+        return { path: `connect:${id}`, external: true };
+      });
+    },
+  };
+}
+/** The stand-in's source: a map from each shared module's id to a require() of it in cli.cjs. */
+const sharedMap = (ids) => `const shared = {${[...ids].map((id) => `${JSON.stringify(`connect:${id}`)}: () => require(${JSON.stringify(`./${id}`)})`).join(', ')}};`;
 /**
  * The image in dist/quickjs.wasm (src/pac/image.ts) belongs to one .wasm and
  * one build of the code that sets QuickJS up and restores it: its build id,
@@ -210,15 +242,41 @@ const fromCli = {
 const QUICKJS_WASM = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
 const IMAGE_SOURCES = ['quickjs', 'setup', 'image', 'sandbox', 'functions'].map((name) => join(root, 'src', 'pac', `${name}.ts`));
 const imageBuildId = [QUICKJS_WASM, ...IMAGE_SOURCES].reduce((hash, file) => hash.update(readFileSync(file)), createHash('sha256')).digest('hex').slice(0, 32);
-await esbuild.build({
+const pacOptions = {
   ...common,
   entryPoints: [PAC_ENTRY],
   outfile: join(dist, 'pac.cjs'),
   ...asVmScript,
   define: { ...asVmScript.define, PAC_IMAGE_BUILD_ID: JSON.stringify(imageBuildId) },
-  plugins: [fromCli, vendored],
   external: ['kerberos'],
+  metafile: true,
+};
+// What the PAC code imports from outside src/pac/ (and cli.cjs would not have
+// otherwise, e.g. the CA list a cold module also uses) stays in cli.cjs, so
+// that pac.cjs and cold.cjs never hold copies of one module.
+const pacFirst = await esbuild.build({ ...pacOptions, write: false, plugins: [fromCli(new Set()), vendored] });
+for (const id of cliModules(pacFirst)) if (!id.startsWith('src/pac/') && id.startsWith('src/')) hot.add(id);
+const shared = new Set();
+const pac = await esbuild.build({ ...pacOptions, plugins: [fromCli(shared), vendored] });
+
+/** dist/cold.cjs: exports, for each cold entry, a function that runs it (its module's exports). */
+const coldShared = new Set();
+const cold = await esbuild.build({
+  ...common,
+  stdin: {
+    contents: `module.exports = {${COLD_ENTRIES.map((f) => `${JSON.stringify(relative(root, f))}: () => require(${JSON.stringify(`./${relative(root, f)}`)})`).join(', ')}};`,
+    resolveDir: root,
+    sourcefile: 'cold-entries.js',
+  },
+  outfile: join(dist, 'cold.cjs'),
+  ...asVmScript,
+  plugins: [fromCli(coldShared), vendored],
+  external: ['kerberos'],
+  metafile: true,
 });
+const twice = [...bundled(cold)].filter((id) => bundled(pac).has(id) && id !== '<stdin>');
+if (twice.length > 0) throw new Error(`dist/pac.cjs and dist/cold.cjs would each hold a copy of: ${twice.join(', ')}`);
+if ([...bundled(cold)].some((id) => id.startsWith('src/pac/'))) throw new Error('dist/cold.cjs must not hold PAC code (src/pac/ is dist/pac.cjs)');
 
 /** In cli.cjs, in place of src/pac/dial.ts: start the sandbox's compile (it sets the V8 flags), then load pac.cjs. */
 const pacCode = {
@@ -229,16 +287,41 @@ const pacCode = {
       loader: 'js',
       resolveDir: root,
       contents: [
-        `const shared = {${[...shared].map((id) => `${JSON.stringify(`connect:${id}`)}: () => require(${JSON.stringify(`./${id}`)})`).join(', ')}};`,
+        sharedMap(shared),
         "require('./src/pac/wasm.ts').compileQuickJs().catch(() => {});",
         `module.exports = (${loadVendored})('pac.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, ${cacheChecksum});`,
       ].join('\n'),
     }));
   },
 };
-const cli = await esbuild.build({ ...cliOptions, plugins: [lazyChildProcess, vendored, pacCode] });
-const extra = [...cliModules(cli)].filter((id) => !withoutPac.has(id));
-if (extra.length > 0) throw new Error(`dist/cli.cjs has modules the PAC code was not given: ${extra.join(', ')}`);
+/**
+ * In cli.cjs, in place of each cold entry: its module's exports from
+ * dist/cold.cjs, which is loaded (once, on the first such import) with the
+ * modules it shares with cli.cjs.
+ */
+const coldCode = {
+  name: 'cold-code',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => (isCold(args) ? { path: relative(root, sourceOf(args)), namespace: 'cold-entry' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'cold-entry' }, (args) => ({
+      loader: 'js',
+      resolveDir: root,
+      contents: `module.exports = require('cold-chunk')[${JSON.stringify(args.path)}]();`,
+    }));
+    build.onResolve({ filter: /^cold-chunk$/ }, () => ({ path: 'cold', namespace: 'cold-chunk' }));
+    build.onLoad({ filter: /.*/, namespace: 'cold-chunk' }, () => ({
+      loader: 'js',
+      resolveDir: root,
+      contents: [
+        sharedMap(coldShared),
+        `module.exports = (${loadVendored})('cold.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, ${cacheChecksum});`,
+      ].join('\n'),
+    }));
+  },
+};
+const cli = await esbuild.build({ ...cliOptions, plugins: [lazyChildProcess, vendored, pacCode, coldCode] });
+const extra = [...cliModules(cli)].filter((id) => !hot.has(id));
+if (extra.length > 0) throw new Error(`dist/cli.cjs has modules the PAC code and the cold code were not given: ${extra.join(', ')}`);
 const cliText = cli.outputFiles[0].text;
 // What bin/connect.cjs relies on: no import(), and require() of node builtins
 // only (the optional kerberos aside, required inside a try/catch; debug, whose
@@ -249,9 +332,11 @@ for (const [, id] of cliText.matchAll(/\brequire\("([^"]+)"\)/g)) {
     throw new Error(`dist/cli.cjs requires a non-builtin module at run time: ${id}`);
   }
 }
-for (const [, id] of readFileSync(join(dist, 'pac.cjs'), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
-  if (!builtinModules.includes(id.replace(/^node:/, '')) && !shared.has(id.replace(/^connect:/, '')) && !id.startsWith('vendor/')) {
-    throw new Error(`dist/pac.cjs requires a module cli.cjs does not give it: ${id}`);
+for (const [file, ids] of [['pac.cjs', shared], ['cold.cjs', coldShared]]) {
+  for (const [, id] of readFileSync(join(dist, file), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
+    if (!builtinModules.includes(id.replace(/^node:/, '')) && !ids.has(id.replace(/^connect:/, '')) && !id.startsWith('vendor/') && id !== 'kerberos') {
+      throw new Error(`dist/${file} requires a module cli.cjs does not give it: ${id}`);
+    }
   }
 }
 for (const name of VENDORED) {
