@@ -398,7 +398,7 @@ cpSync(join(root, 'build', 'src'), join(dist, 'types', 'src'), {
 // ----------------------------------------------------------- code cache
 
 /**
- * Run a SOCKS5, an HTTP CONNECT and a failover-to-direct session (and -V) through
+ * Run a SOCKS5, an HTTP CONNECT and a failover-to-direct session (and -V, and the cold code's runs) through
  * bin/connect.cjs with CONNECT_CODE_CACHE=write: each run loads the cache so
  * far and rewrites it at exit, so it ends up holding the bytecode of every
  * function a session runs. The cache fits this node's V8 only; another
@@ -417,9 +417,9 @@ async function makeCodeCache() {
   await new Promise((r) => dead.listen(0, '127.0.0.1', r));
   const deadPort = dead.address().port;
   await new Promise((r) => dead.close(r));
-  const run = (args) => new Promise((resolve, reject) => {
+  const run = (args, env = {}) => new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, 'bin', 'connect.cjs'), ...args], {
-      env: { PATH: process.env.PATH, LANG: 'C', CONNECT_CODE_CACHE: 'write' },
+      env: { PATH: process.env.PATH, LANG: 'C', CONNECT_CODE_CACHE: 'write', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -438,6 +438,7 @@ async function makeCodeCache() {
     await run(['-H', `127.0.0.1:${http.port}`, 'target.example', '22']);
     await run(['-x', `socks5://127.0.0.1:${deadPort},direct://`, '127.0.0.1', String(target.address().port)]);
     await run(['-V']);
+    await trainColdCode(run, startFakeProxy, banner);
     // A PAC session (after the others: it changes V8's flags, so it writes
     // no cli.cache) makes dist/pac.cache, under the flags every PAC run has.
     const pac = join(dist, 'build-session.pac');
@@ -456,6 +457,28 @@ async function makeCodeCache() {
     }
   } finally {
     await Promise.all([socks.close(), http.close(), new Promise((r) => target.close(r))]);
+  }
+}
+
+/**
+ * dist/cold.cache: --help and a Digest session (the code cache of the cold
+ * code otherwise holds what its first user ran). cli.cache is put back as the
+ * sessions above left it: what these runs add to it would be deserialised at
+ * every start. Not fatal: without it, the first run that loads cold.cjs
+ * makes one where dist/ is writable.
+ */
+async function trainColdCode(run, startFakeProxy, banner) {
+  const cliCache = readFileSync(join(dist, 'cli.cache'));
+  const digest = await startFakeProxy('http', { auth: { user: 'build', password: 'build-pw', offer: ['Digest-SHA-256'] }, answer: { banner } });
+  try {
+    await run(['--help']);
+    await run(['-H', `build@127.0.0.1:${digest.port}`, 'target.example', '22'], { HTTP_PROXY_PASSWORD: 'build-pw' });
+  } catch (err) {
+    rmSync(join(dist, 'cold.cache'), { force: true });
+    process.stderr.write(`build: no code cache for dist/cold.cjs: ${err.message}\n`);
+  } finally {
+    writeFileSync(join(dist, 'cli.cache'), cliCache);
+    await digest.close();
   }
 }
 

@@ -25,8 +25,8 @@ async function version(dir: string, nodeArgs: string[] = [], env: Record<string,
   assert.match(r.stderr, /^Version 1\.105 /m);
 }
 
-/** The launcher's caches for cli.cjs (dist/pac.cache is the PAC code's, made under a PAC run's flags). */
-const caches = (dir: string) => readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache') && f !== 'pac.cache').sort();
+/** The launcher's caches for cli.cjs (dist/pac.cache is the PAC code's, made under a PAC run's flags; dist/cold.cache the cold code's). */
+const caches = (dir: string) => readdirSync(join(dir, 'dist')).filter((f) => f.endsWith('.cache') && f !== 'pac.cache' && f !== 'cold.cache').sort();
 const cache = (dir: string, name = 'cli.cache') => readFileSync(join(dir, 'dist', name));
 
 test('the code cache made by the build is accepted by a plain run (not rewritten)', async (t) => {
@@ -160,6 +160,25 @@ test('a damaged code cache of the PAC code (dist/pac.cache) is rejected and repl
   const replaced = readFileSync(cacheFile);
   await explain();
   assert.ok(readFileSync(cacheFile).equals(replaced), 'the replacement was rejected in turn (made under other V8 flags?)');
+});
+
+test('a session runs from cli.cjs alone; --help loads dist/cold.cjs, and a damaged cold.cache is rejected and replaced, not run: no crash', async (t) => {
+  const dir = copyOfInstall(t); // cli.cjs and its cache only
+  const target = await bannerServer('SSH-2.0-cold\r\n', { t, then: 'close' });
+  const session = await runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '127.0.0.1', String(target.port)]);
+  assert.equal(session.stdout.toString(), 'SSH-2.0-cold\r\n', session.stderr);
+  const help = () => runProcess(process.execPath, [join(dir, 'bin', 'connect.cjs'), '--help']);
+  assert.notEqual((await help()).code, 0, '--help ran without dist/cold.cjs: the cold code is still in cli.cjs');
+  cpSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  const cacheFile = join(dir, 'dist', 'cold.cache');
+  assert.ok(existsSync(cacheFile), 'the build made the cold code\'s cache');
+  const data = damage(cacheFile);
+  for (let i = 0; i < 2; i++) {
+    const r = await help();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^usage: /m);
+  }
+  assert.ok(!readFileSync(cacheFile).equals(data), 'the damaged cache was kept');
 });
 
 /** Flips a byte in every 997 from offset 200 on, in place; returns the damaged bytes. */
