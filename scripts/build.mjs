@@ -90,18 +90,19 @@ const vendored = {
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
     build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
       loader: 'js',
-      contents: `module.exports = (${loadVendored})(${JSON.stringify(`vendor/${vendorFile(args.path)}`)}, require, __dirname, ${cacheChecksum});`,
+      contents: `module.exports = (${loadVendored})(${JSON.stringify(`vendor/${vendorFile(args.path)}`)}, require, __dirname, globalThis[Symbol.for('connect.cache-checksum')]);`,
     }));
   },
 };
 
 /**
- * How cli.cjs loads a vendored file or the PAC code: compiled through a V8
- * code cache of its own (NAME.cache beside it: a checksum of the payload on
- * the first line, then cachedData; made by the build's sessions or the
- * first run that loads the file, rewritten when missing, damaged or
- * rejected and dist/ is writable), as bin/connect.cjs does for cli.cjs.
- * `require` serves the file's require() calls.
+ * How cli.cjs loads a vendored file, the PAC code or the cold code: compiled
+ * through a V8 code cache of its own (NAME.cache beside it: the checksum of
+ * the payload on the first line, then cachedData; made by the build's
+ * sessions or the first run that loads the file, rewritten when missing,
+ * damaged or rejected and dist/ is writable), as bin/connect.cjs does for
+ * cli.cjs, whose checksum function (cacheChecksum() there) it is given;
+ * without one, no cache. `require` serves the file's require() calls.
  */
 function loadVendored(name, require, dir, checksum) {
   const fs = require('node:fs');
@@ -109,7 +110,7 @@ function loadVendored(name, require, dir, checksum) {
   const vm = require('node:vm');
   const file = path.join(dir, name);
   const cacheFile = file.replace(/\.cjs$/, '.cache');
-  const mode = process.env.CONNECT_CODE_CACHE;
+  const mode = checksum ? process.env.CONNECT_CODE_CACHE : 'off';
   let cachedData;
   if (mode !== 'off') {
     try {
@@ -130,16 +131,6 @@ function loadVendored(name, require, dir, checksum) {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module, file, path.dirname(file));
   return module.exports;
-}
-
-/** FNV-1a over 32-bit words (8 hex digits), for the vendored caches: the launcher's own check (bin/connect.cjs checksummer()) is a 64-bit one over four lanes, which matters there because cli.cache is read at every start. */
-function cacheChecksum(data) {
-  const wasm = 'AGFzbQEAAAABBgFgAX8BfwMCAQAFAwEABAcJAgFoAAABbQIACi8BLQECf0HFu/KIeCECA0AgAiABKAIAc0GTg4AIbCECIAFBBGoiASAASQ0ACyACCw==';
-  const { h, m } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasm, 'base64'))).exports;
-  const pages = Math.ceil((data.length + 4) / 65536) - m.buffer.byteLength / 65536;
-  if (pages > 0) m.grow(pages);
-  new Uint8Array(m.buffer).set(data);
-  return (h((data.length + 3) & ~3) >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -289,7 +280,7 @@ const pacCode = {
       contents: [
         sharedMap(shared),
         "require('./src/pac/wasm.ts').compileQuickJs().catch(() => {});",
-        `module.exports = (${loadVendored})('pac.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, ${cacheChecksum});`,
+        `module.exports = (${loadVendored})('pac.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, globalThis[Symbol.for('connect.cache-checksum')]);`,
       ].join('\n'),
     }));
   },
@@ -314,7 +305,7 @@ const coldCode = {
       resolveDir: root,
       contents: [
         sharedMap(coldShared),
-        `module.exports = (${loadVendored})('cold.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, ${cacheChecksum});`,
+        `module.exports = (${loadVendored})('cold.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, globalThis[Symbol.for('connect.cache-checksum')]);`,
       ].join('\n'),
     }));
   },

@@ -228,12 +228,13 @@ async function modulesOfRun(dir: string, hide: boolean): Promise<string[]> {
   return JSON.parse(/^modules (.*)$/m.exec(r.stderr)![1]!) as string[];
 }
 
-test('the bundle compiles through node:vm\'s binding, not node:vm itself; without process.binding, node:vm does it, and each run\'s cache is accepted', async (t) => {
+test('the bundle compiles through node:vm\'s binding and checks its cache through zlib\'s, loading neither node:vm nor node:zlib; without process.binding, those two do it, and each run\'s cache is accepted', async (t) => {
   const dir = copyOfInstall(t);
   const shipped = cache(dir);
   for (const hide of [false, true]) {
     const modules = await modulesOfRun(dir, hide);
     assert.equal(modules.includes('NativeModule vm'), hide, hide ? 'node:vm was not the fallback' : 'node:vm was loaded on this Node');
+    assert.equal(modules.includes('NativeModule zlib'), hide, hide ? 'node:zlib was not the checksum\'s fallback' : 'node:zlib was loaded on this Node');
     const own = caches(dir).filter((f) => f !== 'cli.cache'); // -r is a node option: a cache of its own
     assert.equal(own.length, hide ? 2 : 1, caches(dir).join(', '));
   }
