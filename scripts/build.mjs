@@ -82,6 +82,8 @@ const lazyChildProcess = {
  * src/pac/quickjs.ts drives QuickJS's WebAssembly directly.)
  */
 const VENDORED = ['tldts', 'commander', 'debug', 'read'];
+/** The checksum bin/connect.cjs gives the bundle for the caches of the files it loads (cacheChecksum() there). */
+const LAUNCHER_CHECKSUM = "globalThis[Symbol.for('connect.cache-checksum')]";
 const vendorFile = (name) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
 const vendored = {
   name: 'vendored-pac-libraries',
@@ -90,7 +92,7 @@ const vendored = {
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendored' }));
     build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({
       loader: 'js',
-      contents: `module.exports = (${loadVendored})(${JSON.stringify(`vendor/${vendorFile(args.path)}`)}, require, __dirname, globalThis[Symbol.for('connect.cache-checksum')]);`,
+      contents: `module.exports = (${loadVendored})(${JSON.stringify(`vendor/${vendorFile(args.path)}`)}, require, __dirname, ${LAUNCHER_CHECKSUM});`,
     }));
   },
 };
@@ -223,8 +225,14 @@ function fromCli(sharedIds) {
     },
   };
 }
-/** The stand-in's source: a map from each shared module's id to a require() of it in cli.cjs. */
-const sharedMap = (ids) => `const shared = {${[...ids].map((id) => `${JSON.stringify(`connect:${id}`)}: () => require(${JSON.stringify(`./${id}`)})`).join(', ')}};`;
+/**
+ * Source that loads dist/FILE with loadVendored, its require('connect:<id>')
+ * of each shared module served by a require() of that module in cli.cjs.
+ */
+const chunkLoader = (file, ids) => [
+  `const shared = {${[...ids].map((id) => `${JSON.stringify(`connect:${id}`)}: () => require(${JSON.stringify(`./${id}`)})`).join(', ')}};`,
+  `module.exports = (${loadVendored})(${JSON.stringify(file)}, (id) => (shared[id] ? shared[id]() : require(id)), __dirname, ${LAUNCHER_CHECKSUM});`,
+].join('\n');
 /**
  * The image in dist/quickjs.wasm (src/pac/image.ts) belongs to one .wasm and
  * one build of the code that sets QuickJS up and restores it: its build id,
@@ -277,11 +285,7 @@ const pacCode = {
     build.onLoad({ filter: /.*/, namespace: 'pac-code' }, () => ({
       loader: 'js',
       resolveDir: root,
-      contents: [
-        sharedMap(shared),
-        "require('./src/pac/wasm.ts').compileQuickJs().catch(() => {});",
-        `module.exports = (${loadVendored})('pac.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, globalThis[Symbol.for('connect.cache-checksum')]);`,
-      ].join('\n'),
+      contents: `require('./src/pac/wasm.ts').compileQuickJs().catch(() => {});\n${chunkLoader('pac.cjs', shared)}`,
     }));
   },
 };
@@ -303,10 +307,7 @@ const coldCode = {
     build.onLoad({ filter: /.*/, namespace: 'cold-chunk' }, () => ({
       loader: 'js',
       resolveDir: root,
-      contents: [
-        sharedMap(coldShared),
-        `module.exports = (${loadVendored})('cold.cjs', (id) => (shared[id] ? shared[id]() : require(id)), __dirname, globalThis[Symbol.for('connect.cache-checksum')]);`,
-      ].join('\n'),
+      contents: chunkLoader('cold.cjs', coldShared),
     }));
   },
 };

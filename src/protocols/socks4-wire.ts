@@ -4,8 +4,7 @@
  * Extension to SOCKS 4 Protocol" (Ying-Da Lee), both at
  * https://www.openssh.com/txt/socks4.protocol and …/socks4a.protocol.
  */
-import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../address.js';
+import { isIPv4Literal, isIPv6Literal } from '../address.js';
 import { ConnectError } from '../errors.js';
 
 /** SOCKS4 "CD" reply codes. */
@@ -36,7 +35,7 @@ export function destination(host: string, resolvedLocally?: string): Socks4Desti
   if (isIPv6Literal(host)) {
     throw new ConnectError('BAD_INPUT', `SOCKS4 cannot carry the IPv6 address ${host}; use SOCKS5 (-5)`);
   }
-  if (resolvedLocally !== undefined && isIPv4(resolvedLocally)) return { ipv4: resolvedLocally };
+  if (resolvedLocally !== undefined && isIPv4Literal(resolvedLocally)) return { ipv4: resolvedLocally };
   return { name: host };
 }
 

@@ -1,6 +1,5 @@
 /** SOCKS5 wire format, pure (RFC 1928, RFC 1929). */
-import { isIPv4 } from 'node:net';
-import { ipv6Bytes, isIPv6Literal } from '../address.js';
+import { ipv6Bytes, isIPv4Literal, isIPv6Literal } from '../address.js';
 import { ConnectError } from '../errors.js';
 import { shownUser } from '../log.js';
 import type { Socks5AuthMethod } from '../config/types.js';
@@ -62,7 +61,7 @@ export type Socks5Address = { type: 'domain'; name: string } | { type: 'ipv4'; a
 
 /** How a target goes on the wire: a literal address by its type only when resolved locally. */
 export function targetAddress(host: string, resolvedLocally?: string): Socks5Address {
-  if (resolvedLocally !== undefined) return { type: isIPv4(resolvedLocally) ? 'ipv4' : 'ipv6', address: resolvedLocally };
+  if (resolvedLocally !== undefined) return { type: isIPv4Literal(resolvedLocally) ? 'ipv4' : 'ipv6', address: resolvedLocally };
   if (isIPv6Literal(host)) return { type: 'ipv6', address: host };
   return { type: 'domain', name: host };
 }

@@ -1,6 +1,5 @@
 /** Local name resolution: the system resolver, or -R <dns server>. */
-import { isIPv4 } from 'node:net';
-import { isIPv6Literal } from '../address.js';
+import { isIPv4Literal, isIPv6Literal } from '../address.js';
 import { whenAborted } from './deadline.js';
 
 export type LocalResolver = (host: string) => Promise<string | undefined>;
@@ -15,7 +14,7 @@ const dns = () => import('node:dns/promises');
  */
 export function makeLocalResolver(dnsServer?: string, signal?: AbortSignal): LocalResolver {
   return async (host) => {
-    if (isIPv4(host) || isIPv6Literal(host)) return host;
+    if (isIPv4Literal(host) || isIPv6Literal(host)) return host;
     const { lookup } = await dns();
     try {
       // Not known there: the system resolver (/etc/hosts first), as connect.c's gethostbyname().
