@@ -4,7 +4,10 @@
  * reply and an SSH banner in one write → banner on stdout → stdin EOF →
  * exit; median of N runs, subjects interleaved. `node -e 0` is what any
  * Node program pays; `node floor` (test/bench/floor.cts) the least a Node
- * session does, to tell Node's cost from ours.
+ * session does, to tell Node's cost from ours. Beside the ratio of the
+ * medians (the target's), the median of the per-round ratios: each round
+ * runs every subject once, back to back, so it cancels the machine's drift
+ * between rounds (test/bench/NOTES.md, round 10).
  */
 import { timeSession, withArgs, type Command } from '../measure.js';
 import { startResponder } from '../responders.js';
@@ -49,11 +52,18 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
   for (const [kind, max] of [['socks5', 1.1], ['http', 1.3]] as const) {
     const s = data[kind];
     r.add(`session ${kind}: connect / node floor`, ratio(s?.connect?.medianMs, s?.['node floor']?.medianMs), '≤ 1.10', (v) => v <= 1.1);
+    r.add(`session ${kind}: connect / node floor, median of per-round ratios`, pairedRatio(s?.connect?.runsMs, s?.['node floor']?.runsMs), '(reference)');
     r.add(`session ${kind}: connect / node -e 0`, ratio(s?.connect?.medianMs, s?.['node -e 0']?.medianMs), `≤ ${max.toFixed(2)}`, (v) => v <= max);
     r.add(`session ${kind}: connect.c / node -e 0`, ratio(s?.['connect.c']?.medianMs, s?.['node -e 0']?.medianMs), '(reference)');
     r.add(`session ${kind}: node floor / node -e 0`, ratio(s?.['node floor']?.medianMs, s?.['node -e 0']?.medianMs), '(reference)');
   }
   return { table, ratios: r.list, data, notes };
+}
+
+/** Run i of every subject is round i + 1 (a subject left out has fewer). */
+function pairedRatio(runsMs: number[] | undefined, baseMs: number[] | undefined): number | undefined {
+  const rounds = Math.min(runsMs?.length ?? 0, baseMs?.length ?? 0);
+  return rounds ? median(runsMs!.slice(0, rounds).map((t, i) => t / baseMs![i]!)) : undefined;
 }
 
 /**
