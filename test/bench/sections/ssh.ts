@@ -60,11 +60,12 @@ async function measureAll(ctx: BenchContext, ssh: string, sshd: SshdHandle, tmp:
     ...(ctx.reference ? { 'connect.c': sshd.sshArgs(`${commandLine(ctx.reference)} %h %p`) } : {}),
     'connect -F': ['-o', 'ProxyUseFdpass=yes', ...sshd.sshArgs(`${ours} -F %h %p`)],
   };
-  // Many short passes, order rotated, the median of the pass medians: on a
-  // shared machine one slow pass must not decide a mode's figure.
-  const passes = ctx.quick ? 2 : 9;
+  // Many short passes, order rotated, the median of the pass medians: each
+  // pass is a new ssh session, and on this machine one session's round
+  // trips and bulk rate scatter widely from the next one's (test/bench/NOTES.md, round 10).
+  const passes = ctx.quick ? 2 : 45;
   const setupRuns = ctx.quick ? 2 : 7;
-  const bulkRuns = ctx.quick ? 1 : 9; // every pass: single bulk runs scatter widely (test/bench/NOTES.md)
+  const bulkRuns = ctx.quick ? 1 : 15;
   const trips = ctx.quick ? 200 : 300;
   const bytes = (ctx.quick ? 50 : 200) * MB;
   const setup: Record<string, number[]> = {};
