@@ -15,8 +15,17 @@ import { binary, requireBinary, tempDir } from '../helpers/process.js';
 const skip = requireBinary('connect-proxy') ?? requireBinary('man') ?? requireBinary('npm');
 const OURS = /^Version 1\.105 \(connect for Node\.js /m;
 
+/**
+ * What npm needs from the machine's environment to reach its registry: the
+ * cache (where `npm ci` left the tarballs), and the trust and proxy settings
+ * of a network that intercepts TLS (without its CA, every request fails
+ * with SELF_SIGNED_CERT_IN_CHAIN and is retried until the timeout).
+ */
+const NPM_ENV = ['npm_config_cache', 'npm_config_cafile', 'npm_config_registry', 'npm_config_proxy', 'npm_config_https_proxy', 'NODE_EXTRA_CA_CERTS'];
+
 async function sh(file: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-  return runProcess(file, args, { env: { HOME: process.env.HOME, npm_config_cache: process.env.npm_config_cache, ...env }, timeoutMs: 120_000 });
+  const npmEnv = Object.fromEntries(NPM_ENV.map((name) => [name, process.env[name]]));
+  return runProcess(file, args, { env: { HOME: process.env.HOME, ...npmEnv, ...env }, timeoutMs: 120_000 });
 }
 
 async function packed(dir: string): Promise<string> {
