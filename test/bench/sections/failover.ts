@@ -43,7 +43,7 @@ export const section: BenchSection = {
   name: 'failover',
   title: 'a dead first candidate, then direct:// (-x dead,direct://) against a direct session',
   async run(ctx) {
-    const runs = ctx.quick ? 5 : 30;
+    const runs = ctx.quick ? 5 : 100;
     const target = await bannerTarget();
     const dead = await freePort();
     const tmp = mkdtempSync(join(os.tmpdir(), 'connect-bench-failover-'));

@@ -16,7 +16,7 @@ import { fmt, median, ratio, ratios, type BenchContext, type BenchSection, type 
 export interface SessionStat { medianMs: number; runsMs: number[] }
 
 async function run(ctx: BenchContext): Promise<SectionResult> {
-  const runs = ctx.quick ? 5 : 30;
+  const runs = ctx.quick ? 5 : 100;
   const subjects: Record<string, Command> = {
     connect: ctx.connect,
     ...(ctx.reference ? { 'connect.c': ctx.reference } : {}),
