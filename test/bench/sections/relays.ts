@@ -4,7 +4,7 @@
  * all in direct mode to a loopback peer process.
  *   bulk     1 GiB each way (64 MiB with --quick), as under ssh: stdin and
  *            stdout pipes fed and drained by other processes; wall time of
- *            the pipeline, CPU and peak RSS of the relay; median of 3 runs.
+ *            the pipeline, CPU and peak RSS of the relay; median of 5 runs.
  *   latency  one-byte round trips through the relay to an echo server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ export interface LatencyStat { roundTrips: number; medianUs: number; meanUs: num
 
 async function bulk(ctx: BenchContext): Promise<SectionResult> {
   const bytes = ctx.quick ? 64 << 20 : GiB;
-  const runs = ctx.quick ? 1 : 3;
+  const runs = ctx.quick ? 1 : 5;
   const data: Partial<Record<'down' | 'up', Record<string, BulkStat>>> = {};
   const tmp = mkdtempSync(join(ctx.tmp, 'bulk-'));
   try {
