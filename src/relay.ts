@@ -24,8 +24,12 @@ import { setV8Flags } from './v8-flags.js';
 const log = logger('relay');
 const dataLog = logger('data');
 
-/** Read buffer per direction: a pipe's capacity, a few TCP segments' worth. */
-const READ_BUFFER_SIZE = 64 * 1024;
+/**
+ * Read buffer per direction: half a pipe's capacity (64 KiB), so that a
+ * chunk fits in a pipe its reader has half drained, and the reader works on
+ * one half while the next is read (test/bench/NOTES.md, round 11).
+ */
+const READ_BUFFER_SIZE = 32 * 1024;
 
 /** After this many chunks (either way) a session is more than a short exchange (see quietJit). */
 const QUIET_JIT_AFTER_CHUNKS = 32;
@@ -226,7 +230,7 @@ function adoptUserBuffer(source: Readable, sink: Writable, trace: Trace): Pump |
 
 /**
  * A write through the stream costs a write request, async-hooks bookkeeping
- * and a nextTick per chunk, per 64 KiB in bulk and per keystroke in an
+ * and a nextTick per chunk, per 32 KiB in bulk and per keystroke in an
  * interactive session. When the sink is a plain TCP or pipe socket with
  * nothing queued, writing to its handle (or, without that binding, write(2)
  * on its fd) puts the bytes in the same order into the same kernel buffer
