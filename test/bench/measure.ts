@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -53,6 +54,29 @@ export async function timeSession(cmd: Command, env: NodeJS.ProcessEnv, banner: 
   return ms;
 }
 
+// ------------------------------------------------------------------- CPUs
+
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+
+/**
+ * Where the bulk runs' processes go on a machine of two CPUs or more: the
+ * peer, which stands in for the remote host, on the first; the relay with
+ * its local partner (`head` feeding it, `dd` draining it) on the last.
+ * Left to the scheduler, three busy processes on two CPUs landed either
+ * way run by run, and the placement, not the relay, decided the rate: a
+ * run of the same relay read 690–3600 MB/s (test/bench/NOTES.md, round 11).
+ * Undefined (nothing pinned) without taskset or with one CPU.
+ */
+export function bulkCpus(): { peer: number; relay: number } | undefined {
+  const cpus = os.availableParallelism();
+  return TASKSET && cpus >= 2 ? { peer: 0, relay: cpus - 1 } : undefined;
+}
+
+/** `cmd` run on CPU `cpu` (taskset -c), or as it is when no CPU is given. */
+function pinned(cmd: Command, cpu: number | undefined): Command {
+  return cpu === undefined || !TASKSET ? cmd : { file: TASKSET, args: ['-c', String(cpu), cmd.file, ...cmd.args] };
+}
+
 // ------------------------------------------------------------------- peers
 
 export interface PeerProcess {
@@ -62,8 +86,9 @@ export interface PeerProcess {
   stop(): void;
 }
 
-export async function startPeer(peerScript: string, mode: string, extra: string[] = []): Promise<PeerProcess> {
-  const child = spawn(process.execPath, [peerScript, mode, ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startPeer(peerScript: string, mode: string, extra: string[] = [], cpu?: number): Promise<PeerProcess> {
+  const peer = pinned({ file: process.execPath, args: [peerScript, mode, ...extra] }, cpu);
+  const child = spawn(peer.file, peer.args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const nextLine = async () => {
     const { value, done } = await lines.next();
@@ -93,14 +118,15 @@ const TIME_BIN = ['/usr/bin/time', '/bin/time'].find((p) => existsSync(p));
  * CPU time and peak RSS come from /usr/bin/time (wait4 rusage) when
  * installed, else from polling /proc.
  */
-export async function runBulk(cmd: Command, env: NodeJS.ProcessEnv, dir: 'up' | 'down', bytes: number, tmp: string): Promise<BulkRun> {
+export async function runBulk(cmd: Command, env: NodeJS.ProcessEnv, dir: 'up' | 'down', bytes: number, tmp: string, cpu?: number): Promise<BulkRun> {
   const timeFile = join(tmp, 'time.txt');
   const ddFile = join(tmp, 'dd.txt');
   const feed = dir === 'up' ? `head -c ${bytes} /dev/zero | ` : '';
   const script = `${feed}"$@" | dd of=/dev/null bs=128k 2>"${ddFile}"`;
   const argv = TIME_BIN ? [TIME_BIN, '-f', '%U %S %M', '-o', timeFile, cmd.file, ...cmd.args] : [cmd.file, ...cmd.args];
   const started = performance.now();
-  const sh = spawn('sh', ['-c', script, 'sh', ...argv], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const shell = pinned({ file: 'sh', args: ['-c', script, 'sh', ...argv] }, cpu);
+  const sh = spawn(shell.file, shell.args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const poll = TIME_BIN ? undefined : pollProc(sh.pid!, cmd.file);
   const code = await exited(sh, 300_000, `bulk ${dir}`);
   const wallS = (performance.now() - started) / 1000;

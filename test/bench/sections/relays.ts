@@ -4,13 +4,14 @@
  * all in direct mode to a loopback peer process.
  *   bulk     1 GiB each way (64 MiB with --quick), as under ssh: stdin and
  *            stdout pipes fed and drained by other processes; wall time of
- *            the pipeline, CPU and peak RSS of the relay; median of 5 runs.
+ *            the pipeline, CPU and peak RSS of the relay; median of 5 runs;
+ *            the peer on one CPU, the relay and its pipes on another (bulkCpus).
  *   latency  one-byte round trips through the relay to an echo server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBulk, runLatency, startPeer, type BulkRun } from '../measure.js';
+import { bulkCpus, runBulk, runLatency, startPeer, type BulkRun } from '../measure.js';
 import { fmt, median, percentile, ratio, ratios, type BenchContext, type BenchSection, type SectionResult } from '../section.js';
 
 const PEER = join(dirname(fileURLToPath(import.meta.url)), '..', 'peer.js');
@@ -26,14 +27,15 @@ async function bulk(ctx: BenchContext): Promise<SectionResult> {
   const runs = ctx.quick ? 1 : 5;
   const data: Partial<Record<'down' | 'up', Record<string, BulkStat>>> = {};
   const tmp = mkdtempSync(join(ctx.tmp, 'bulk-'));
+  const cpus = bulkCpus();
   try {
     for (const dir of ['down', 'up'] as const) {
-      const peer = await startPeer(PEER, dir === 'down' ? 'source' : 'sink', [String(bytes)]);
+      const peer = await startPeer(PEER, dir === 'down' ? 'source' : 'sink', [String(bytes)], cpus?.peer);
       const all: Record<string, BulkRun[]> = {};
       try {
         for (let r = 0; r < runs; r++) {
           for (const [name, relay] of Object.entries(ctx.relays)) {
-            const run = await runBulk(relay('127.0.0.1', peer.port), ctx.env, dir, bytes, tmp);
+            const run = await runBulk(relay('127.0.0.1', peer.port), ctx.env, dir, bytes, tmp, cpus?.relay);
             if (dir === 'up') run.bytes = Number(await peer.nextLine());
             if (run.bytes !== bytes) throw new Error(`bulk ${dir} ${name}: ${run.bytes} of ${bytes} bytes arrived`);
             (all[name] ??= []).push(run);
@@ -64,7 +66,8 @@ async function bulk(ctx: BenchContext): Promise<SectionResult> {
     r.add(`bulk ${dir}: connect / connect.c`, ratio(b.connect?.mbPerS, b['connect.c']?.mbPerS), '≥ 3.00', (v) => v >= 3);
     r.add(`bulk ${dir}: peak RSS of connect (MB)`, b.connect?.peakRssMB, '≤ 50', (v) => v <= 50);
   }
-  return { table, ratios: r.list, data, notes: missingNotes(ctx) };
+  const placement = cpus ? `CPUs: the peer on ${cpus.peer}, each relay with head/dd on ${cpus.relay}` : 'CPUs: not pinned (no taskset, or one CPU)';
+  return { table, ratios: r.list, data, notes: [placement, ...missingNotes(ctx)] };
 }
 
 function summarise(runs: BulkRun[], bytes: number): BulkStat {
