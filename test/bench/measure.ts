@@ -64,7 +64,7 @@ const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
  * its local partner (`head` feeding it, `dd` draining it) on the last.
  * Left to the scheduler, three busy processes on two CPUs landed either
  * way run by run, and the placement, not the relay, decided the rate: a
- * run of the same relay read 690–3600 MB/s (test/bench/NOTES.md, round 11).
+ * run of the same relay read 640–3650 MB/s (test/bench/NOTES.md, round 11).
  * Undefined (nothing pinned) without taskset or with one CPU.
  */
 export function bulkCpus(): { peer: number; relay: number } | undefined {
