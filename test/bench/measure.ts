@@ -8,6 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { findBinary } from '../helpers/process.js';
 import { BANNER } from './responders.js';
 
 export interface Command { file: string; args: string[] }
@@ -56,7 +57,7 @@ export async function timeSession(cmd: Command, env: NodeJS.ProcessEnv, banner: 
 
 // ------------------------------------------------------------------- CPUs
 
-const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+const TASKSET = findBinary('taskset');
 
 /**
  * Where the bulk runs' processes go on a machine of two CPUs or more: the
